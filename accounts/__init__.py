@@ -1,0 +1,1 @@
+"""Users, roles, profiles, invitations and sign-up policy."""

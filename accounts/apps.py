@@ -1,0 +1,12 @@
+"""Users, roles, profiles, invitations and sign-up policy."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    """App configuration for ``accounts``."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "accounts"
+    verbose_name = _("Accounts")

@@ -1,0 +1,138 @@
+"""The portal's user: email login, display name, language, time zone and reminder preferences."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    """Creates users identified by email address (no usernames)."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        """Create an ordinary user. Returns the saved :class:`User`; raises ``ValueError`` without email."""
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        """Create a staff superuser (the portal's admin role)."""
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+def _time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who uses the portal. Roles: student and mentor are groups; admin means ``is_staff``."""
+
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    language = models.CharField(_("preferred language"), max_length=10, choices=Language, default=Language.ZH_HANS)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    is_staff = models.BooleanField(_("admin"), default=False, help_text=_("Admins may use the admin site."))
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    # Reminder preferences (used by the reminders app). Hours are local to ``time_zone``.
+    remind_inactivity = models.BooleanField(_("inactivity nudges"), default=True)
+    remind_behind = models.BooleanField(_("behind-schedule notices"), default=True)
+    remind_digest = models.BooleanField(_("weekly mentor digest"), default=True)
+    reminder_hour = models.PositiveSmallIntegerField(
+        _("preferred hour"), default=9, validators=[MaxValueValidator(23)], help_text=_("0–23, local time")
+    )
+    quiet_hours_enabled = models.BooleanField(_("quiet hours"), default=True)
+    quiet_hours_start = models.TimeField(_("quiet hours start"), default="22:00")
+    quiet_hours_end = models.TimeField(_("quiet hours end"), default="07:00")
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(reminder_hour__lte=23), name="user_reminder_hour_range"),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def get_short_name(self):
+        """The name shown in the navigation: display name, else the email's local part."""
+        return self.display_name or self.email.split("@")[0]
+
+    def get_full_name(self):
+        """The display name, else the email address."""
+        return self.display_name or self.email
+
+    @property
+    def is_mentor(self) -> bool:
+        """True when the user is in the ``mentor`` group (cached per instance)."""
+        return self._in_group("mentor")
+
+    @property
+    def is_student(self) -> bool:
+        """True when the user is in the ``student`` group (cached per instance)."""
+        return self._in_group("student")
+
+    def _in_group(self, name: str) -> bool:
+        cache = self.__dict__.setdefault("_group_names", None)
+        if cache is None:
+            cache = set(self.groups.values_list("name", flat=True)) if self.pk else set()
+            self.__dict__["_group_names"] = cache
+        return name in cache
+
+
+class Invitation(models.Model):
+    """An admin's invitation for one email address to sign up (the default sign-up policy)."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="sent_invitations",
+    )  # fmt: skip
+    role = models.CharField(
+        _("role"), max_length=20, choices=[("student", _("Student")), ("mentor", _("Mentor"))], default="student"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created"]
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)

@@ -1,0 +1,5 @@
+"""URLs of the accounts app."""
+
+app_name = "accounts"
+
+urlpatterns = []

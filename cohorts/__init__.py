@@ -1,0 +1,1 @@
+"""Cohorts, enrollments, pace plans and mentor dashboards."""

@@ -1,0 +1,5 @@
+"""URLs of the cohorts app."""
+
+app_name = "cohorts"
+
+urlpatterns = []

@@ -1,0 +1,20 @@
+"""Test settings: fast password hashing, in-memory email, eager Celery unless a test says otherwise.
+
+DATABASE_URL and REDIS_URL come from the environment (``.ci/run`` points them at the local
+PostgreSQL and Redis); without them the suite runs on SQLite with an in-memory broker.
+"""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/coinportal-test-media")  # noqa: S108

@@ -1,0 +1,1 @@
+"""Shared building blocks: Markdown rendering, base models, health checks."""

@@ -1,0 +1,11 @@
+"""Site-wide URLs: the home page."""
+
+from django.urls import path
+
+from core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

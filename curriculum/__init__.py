@@ -1,0 +1,1 @@
+"""The curriculum: sections, resources, papers, prerequisites; guide import/export."""

@@ -1,0 +1,1 @@
+"""Scheduled verification of resource and paper links."""

@@ -1,0 +1,5 @@
+"""URLs of the linkcheck app."""
+
+app_name = "linkcheck"
+
+urlpatterns = []

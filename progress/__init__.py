@@ -1,0 +1,1 @@
+"""Per-student topic progress, paper reading list, progress events and the student dashboard."""

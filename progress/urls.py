@@ -1,0 +1,5 @@
+"""URLs of the progress app."""
+
+app_name = "progress"
+
+urlpatterns = []

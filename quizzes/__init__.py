@@ -1,0 +1,1 @@
+"""Section self-check quizzes, attempts and mastery."""

@@ -1,0 +1,5 @@
+"""URLs of the quizzes app."""
+
+app_name = "quizzes"
+
+urlpatterns = []

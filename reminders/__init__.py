@@ -1,0 +1,1 @@
+"""Inactivity nudges, behind-schedule notices and mentor digests by email."""

@@ -1,0 +1,5 @@
+"""URLs of the reminders app."""
+
+app_name = "reminders"
+
+urlpatterns = []
