@@ -55,8 +55,7 @@ class Attempt(TimeStampedModel):
         indexes = [models.Index(fields=["user", "quiz"], name="attempt_user_quiz")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(score_percent__isnull=True)
-                | models.Q(score_percent__gte=0, score_percent__lte=100),
+                condition=models.Q(score_percent__isnull=True) | models.Q(score_percent__gte=0, score_percent__lte=100),
                 name="attempt_score_range",
             ),
         ]

@@ -202,3 +202,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Cohorts: a student is "stalled" after this many days without a progress event. ---
+COHORT_STALLED_DAYS = env.int("COHORT_STALLED_DAYS", default=7)

@@ -62,7 +62,10 @@ def test_bare_url_is_linked_and_stops_at_full_width_paren():
 
 
 def test_relative_and_fragment_links_are_kept():
-    assert render_markdown("![](figure/poe1.png) [x](#top)") == '<p><img alt="" src="figure/poe1.png"> <a href="#top">x</a></p>'
+    assert (
+        render_markdown("![](figure/poe1.png) [x](#top)")
+        == '<p><img alt="" src="figure/poe1.png"> <a href="#top">x</a></p>'
+    )
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])

@@ -23,6 +23,6 @@ class Command(BaseCommand):
         call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
         accounts = demo_accounts_ensure()
         self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
-        self.stdout.write("Demo logins (open http://%s/):" % host)
+        self.stdout.write(f"Demo logins (open http://{host}/):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<8} {account.email:<22} {account.password}")
