@@ -1,7 +1,12 @@
-"""Site-wide views."""
+"""Site-wide views: the home redirect and the health endpoint."""
 
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.health import health_report
 
 
 def home(request):
@@ -12,3 +17,13 @@ def home(request):
         except NoReverseMatch:
             pass
     return redirect("curriculum:overview")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """``GET /healthz``: 200 with ``{"status": "ok", "checks": {...}}`` or 503 naming what failed."""
+    healthy, checks = health_report()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )
