@@ -27,8 +27,8 @@ def test_healthz_reports_an_unreachable_database(client, monkeypatch):
 
 
 def test_broker_reachable_is_false_for_a_closed_port(settings):
-    from core.health import broker_reachable
     from coinportal.celery import app
+    from core.health import broker_reachable
 
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
