@@ -17,7 +17,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/coinportal-test-media")  # noqa: S108
 # WhiteNoise serves straight from the finders in tests (no collectstatic), like in development.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
