@@ -7,6 +7,7 @@ reference for the hooks overridden here.
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 
@@ -41,6 +42,13 @@ def invitation_email_for(request) -> str | None:
     return session.get(INVITATION_SESSION_KEY) if session is not None else None
 
 
+def _resolve_or_home(url_or_name: str) -> str:
+    try:
+        return resolve_url(url_or_name)
+    except NoReverseMatch:
+        return reverse("core:home")
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """Applies :func:`signup_allowed`; invitation links open sign-up for the invited address."""
 
@@ -53,10 +61,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         """``LOGIN_REDIRECT_URL`` (the student dashboard), or the home page if that URL is not installed."""
-        try:
-            return resolve_url(settings.LOGIN_REDIRECT_URL)
-        except NoReverseMatch:
-            return reverse("core:home")
+        return _resolve_or_home(settings.LOGIN_REDIRECT_URL)
+
+    def get_signup_redirect_url(self, request):
+        """``ACCOUNT_SIGNUP_REDIRECT_URL`` (default: ``LOGIN_REDIRECT_URL``), or the home page."""
+        from allauth.account import app_settings
+
+        return _resolve_or_home(app_settings.SIGNUP_REDIRECT_URL)
 
     def save_user(self, request, user, form, commit=True):
         """Save the new user with their display name, then give them their role (see
@@ -80,6 +91,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         """Open when :func:`signup_allowed` accepts the address the provider reports."""
         email = sociallogin.user.email if sociallogin and sociallogin.user else None
         return signup_allowed(email or "") if settings.SIGNUP_MODE != "open" else True
+
+    def get_app(self, request, provider, client_id=None):
+        """The configured app for ``provider``; raises ``Http404`` (not a 500) when the provider is
+        installed but not configured, e.g. ``/accounts/github/login/`` without GITHUB_CLIENT_ID."""
+        from allauth.socialaccount.models import SocialApp
+
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist as exc:
+            raise Http404(f"Login with {provider} is not configured.") from exc
 
     def populate_user(self, request, sociallogin, data):
         """Fill the new user from the provider's data; the provider's full name becomes the display name."""

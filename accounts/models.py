@@ -121,6 +121,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.display_name or self.email
 
+    def clean(self):
+        """Lower-case the address before uniqueness is validated (admin forms), so ``A@x`` and
+        ``a@x`` cannot become two accounts."""
+        super().clean()
+        self.email = (self.email or "").strip().lower()
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
     def get_short_name(self):
         """The name shown in the navigation: display name, else the email's local part."""
         return self.display_name or self.email.split("@")[0]

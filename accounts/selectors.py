@@ -43,9 +43,13 @@ def signup_allowed_domains() -> list[str]:
 
 
 def email_domain_allowed(email: str) -> bool:
-    """Tell whether the domain of ``email`` (after the last ``@``, case-insensitive) is allowed."""
-    domain = email.strip().lower().rsplit("@", 1)[-1]
-    return domain in signup_allowed_domains()
+    """Tell whether the domain of ``email`` (after the last ``@``, case-insensitive) is allowed.
+
+    Only an exact domain match counts: subdomains of an allowed domain are not allowed. A string
+    without ``@`` is never allowed.
+    """
+    local, at, domain = email.strip().lower().rpartition("@")
+    return bool(at and local) and domain in signup_allowed_domains()
 
 
 @dataclass(frozen=True)

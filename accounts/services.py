@@ -105,8 +105,7 @@ def user_profile_update(*, user: User, data: dict) -> list[str]:
     if changed:
         for name in changed:
             setattr(user, name, data[name])
-        with transaction.atomic():
-            user.save(update_fields=changed)
+        user.save(update_fields=changed)  # one UPDATE statement: atomic on its own
     return changed
 
 
