@@ -103,8 +103,8 @@ class ProfileForm(forms.ModelForm):
         }
         help_texts = {
             "display_name": _("Shown in the navigation and to your mentors. Leave empty to use your email."),
-            "quiet_hours_start": _("24-hour time, e.g. 22:00."),
-            "quiet_hours_end": _("24-hour time, e.g. 07:00. May be earlier than the start (overnight)."),
+            "quiet_hours_start": _("Your local time, e.g. 22:00."),
+            "quiet_hours_end": _("Your local time, e.g. 07:00; may be earlier than the start (overnight)."),
         }
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
