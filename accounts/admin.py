@@ -1,5 +1,7 @@
 """Admin for users (email-based, with roles) and invitations (bulk invite, resend)."""
 
+import smtplib
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -10,6 +12,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -140,7 +143,11 @@ class InvitationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send (again) the invitation email to the selected addresses"))
     def resend(self, request, queryset):
         pending = list(queryset.filter(accepted_at__isnull=True).select_related("invited_by"))
-        sent = invitations_send(invitations=pending, request=request)
+        try:
+            sent = invitations_send(invitations=pending, request=request)
+        except (smtplib.SMTPException, OSError) as exc:
+            self._report_send_failure(request, exc)
+            return
         skipped = queryset.count() - len(pending)
         self.message_user(
             request,
@@ -174,7 +181,14 @@ class InvitationAdmin(admin.ModelAdmin):
                 result = invitations_bulk_create(
                     emails=form.cleaned_data["emails"], role=form.cleaned_data["role"], invited_by=request.user
                 )
-                sent = invitations_send(invitations=result.to_send, request=request) if form.cleaned_data["send"] else 0
+                sent = 0
+                if form.cleaned_data["send"]:
+                    started = timezone.now()
+                    try:
+                        sent = invitations_send(invitations=result.to_send, request=request)
+                    except (smtplib.SMTPException, OSError) as exc:
+                        self._report_send_failure(request, exc)
+                        sent = sum(1 for inv in result.to_send if inv.sent_at is not None and inv.sent_at >= started)
                 self._report_bulk(request, result, sent)
                 return redirect(reverse("admin:accounts_invitation_changelist"))
         else:
@@ -188,10 +202,18 @@ class InvitationAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/accounts/invitation/bulk_invite.html", context)
 
+    def _report_send_failure(self, request, exc):
+        self.message_user(
+            request,
+            _("Sending failed (%(error)s). Invitations without a “sent at” time were not mailed; use “resend” later.")
+            % {"error": exc},
+            messages.ERROR,
+        )
+
     def _report_bulk(self, request, result, sent):
         self.message_user(
             request,
-            _("%(created)d new, %(pending)d already invited, %(skipped)d skipped; %(sent)d emails sent.")
+            _("%(created)d new, %(pending)d already invited, %(skipped)d skipped; emails sent: %(sent)d.")
             % {
                 "created": len(result.created),
                 "pending": len(result.pending),

@@ -103,7 +103,7 @@ def test_bulk_invite_creates_invitations_and_sends_one_mail_each(admin_client, m
     assert all("http://testserver/me/invitation/" in m.body for m in mailoutbox)
     messages = [str(m) for m in admin_client.get("/admin/accounts/invitation/").context["messages"]]
     assert messages == [
-        "3 new, 0 already invited, 1 skipped; 3 emails sent.",
+        "3 new, 0 already invited, 1 skipped; emails sent: 3.",
         "Skipped (an account exists or the invitation was accepted): member@example.org",
     ]
 
@@ -163,3 +163,19 @@ def test_admin_refuses_an_address_differing_only_in_case(admin_client):
     )  # fmt: skip
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"email": ["User with this Email address already exists."]}
+
+
+def test_bulk_invite_reports_a_refusing_mail_server_instead_of_failing(admin_client, settings, mailoutbox):
+    settings.EMAIL_BACKEND = "accounts.tests.test_tasks.RefusingBackend"
+    response = admin_client.post(
+        BULK_URL, {"emails": "ok@example.org refused@example.org", "role": "student", "send": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == [
+        "Sending failed (550 mailbox unavailable). Invitations without a “sent at” time were not mailed; "
+        "use “resend” later.",
+        "2 new, 0 already invited, 0 skipped; emails sent: 1.",
+    ]
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == ["ok@example.org", "refused@example.org"]
+    assert Invitation.objects.get(email="refused@example.org").sent_at is None
