@@ -133,7 +133,9 @@ class InvitationBulkForm(forms.Form):
 
     emails = forms.CharField(
         label=_("Email addresses"),
-        widget=forms.Textarea(attrs={"rows": 10, "placeholder": "alice@example.org\nbob@example.org"}),
+        widget=forms.Textarea(
+            attrs={"rows": 10, "class": "vLargeTextField", "placeholder": "alice@example.org\nbob@example.org"}
+        ),
         help_text=_("One or more addresses, separated by new lines, spaces, commas or semicolons."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=INVITABLE_ROLES, initial="student")
