@@ -106,7 +106,7 @@ def prerequisite_cycle(section_id: int, required_id: int, edges: dict[int, set[i
 
 
 class Prerequisite(models.Model):
-    """"Study ``required_section`` before ``section``". The graph of these edges stays acyclic."""
+    """Study ``required_section`` before ``section``. The graph of these edges stays acyclic."""
 
     section = models.ForeignKey(
         Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="prerequisite_links"
@@ -128,6 +128,11 @@ class Prerequisite(models.Model):
     def __str__(self):
         return f"{self.required_section} → {self.section}"
 
+    def save(self, *args, **kwargs):
+        """Validate acyclicity (``ValidationError``) and save."""
+        self.clean()
+        super().save(*args, **kwargs)
+
     def clean(self):
         """Raise ``ValidationError`` when this edge would make the prerequisite graph cyclic."""
         if self.section_id is None or self.required_section_id is None:
@@ -146,11 +151,6 @@ class Prerequisite(models.Model):
                 },
                 code="prerequisite_cycle",
             )
-
-    def save(self, *args, **kwargs):
-        """Validate acyclicity (``ValidationError``) and save."""
-        self.clean()
-        super().save(*args, **kwargs)
 
 
 class LinkedItem(TimeStampedModel):

@@ -43,7 +43,9 @@ def section_detail(request, slug):
     groups: dict[str, list] = {}
     for resource in section.resources.all():
         groups.setdefault(resource.kind, []).append(resource)
-    resource_groups = [(kinds[k], items) for k, items in sorted(groups.items(), key=lambda kv: list(kinds).index(kv[0]))]
+    resource_groups = [
+        (kinds[k], items) for k, items in sorted(groups.items(), key=lambda kv: list(kinds).index(kv[0]))
+    ]
     ancestors = []
     parent_id = section.parent_id
     while parent_id is not None and parent_id in tree.by_id:
