@@ -24,8 +24,8 @@ The format (the one of ``shared/seeds/coin-guide.md``, documented in ``curriculu
 * Optional metadata in HTML comments: right after a heading
   ``<!-- slug: pytorch; requires: nn-basics, prompt-engineering; summary: One line. -->``, and at the end
   of a link's line ``<!-- kind: paper; arxiv: 1706.03762; year: 2017; authors: A, B; venue: NeurIPS -->``.
-  Values are separated by ``;``; inside a value ``\\;``, ``\\<``, ``\\>``, ``\\\\`` and ``\\n`` stand for
-  ``;``, ``<``, ``>``, ``\\`` and a line break.
+  Values are separated by ``;``; inside a value ``\\;``, ``\\-``, ``\\\\`` and ``\\n`` stand for ``;``,
+  ``-``, ``\\`` and a line break (the exporter writes ``--`` as ``-\\-`` so a value never closes the comment).
 
 Stable keys: sections by slug, resources and papers by URL, local references by path. Items missing
 from a re-imported guide are archived (never deleted); items that come back are un-archived.
@@ -239,8 +239,10 @@ def meta_unescape(value: str) -> str:
 
 
 def meta_escape(value: str) -> str:
-    """Escape a metadata value: ``\\``, ``;``, ``<``, ``>`` get a backslash, a line break becomes ``\\n``."""
-    value = re.sub(r"([\\;<>])", r"\\\1", value)
+    """Escape a metadata value: ``\\`` and ``;`` get a backslash, a ``-`` right after another ``-`` too
+    (so ``<!--`` and ``-->`` never appear inside a comment), a line break becomes ``\\n``."""
+    value = re.sub(r"([\\;])", r"\\\1", value)
+    value = re.sub(r"(?<=-)-", r"\\-", value)
     return value.replace("\r\n", "\n").replace("\n", "\\n")
 
 
@@ -291,7 +293,7 @@ def _tokenise(text: str, source: str) -> tuple[list[_Line], list[_Heading]]:
     preamble: list[_Line] = []
     headings: list[_Heading] = []
     fence: tuple[str, int] | None = None
-    in_comment = False
+    in_comment, comment_line = False, 0
     for no, raw in enumerate(raw_lines, start=1):
         target = headings[-1].content if headings else preamble
         if fence is not None:
@@ -338,7 +340,7 @@ def _tokenise(text: str, source: str) -> tuple[list[_Line], list[_Heading]]:
             before = raw
         visible = _COMMENT_RE.sub("", before)
         if "<!--" in visible:
-            in_comment = True
+            in_comment, comment_line = True, no
             visible = visible[: visible.find("<!--")]
         line.visible = visible
         target.append(line)
@@ -346,7 +348,7 @@ def _tokenise(text: str, source: str) -> tuple[list[_Line], list[_Heading]]:
         opener = next(ln for ln in reversed(headings[-1].content if headings else preamble) if _FENCE_RE.match(ln.raw))
         raise GuideError(source, opener.no, "code block is never closed")
     if in_comment:
-        raise GuideError(source, len(raw_lines), "HTML comment is never closed ('-->' missing)")
+        raise GuideError(source, comment_line, "HTML comment is never closed ('-->' missing)")
     return preamble, headings
 
 
@@ -948,7 +950,7 @@ class _Writer:
                     else:
                         setattr(obj, name, wanted[name])
                 obj.save(update_fields=changed)
-        for slug, obj in self.sections.items():
+        for slug, obj in sorted(self.sections.items()):
             if slug not in seen and not obj.is_archived:
                 self.note("archive", "section", slug)
                 if self.write:
@@ -1036,7 +1038,7 @@ class _Writer:
         self._archive_missing(entity, existing, {item.url for item in items})
 
     def _archive_missing(self, entity: str, existing: dict, keys: set[str]) -> None:
-        for key, obj in existing.items():
+        for key, obj in sorted(existing.items()):
             if key not in keys and not obj.is_archived:
                 self.note("archive", entity, key)
                 if self.write:

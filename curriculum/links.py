@@ -441,7 +441,11 @@ def links_in_line(line: str) -> list[FoundLink]:
                 found.append(FoundLink(i, match.end(), line[match.start(1) : match.end(1)], "", "autolink"))
                 i = match.end()
                 continue
-        if ch in "hH" and _WEB_SCHEME_RE.match(scan, i) and (i == 0 or not scan[i - 1].isalnum()):
+        if (
+            ch in "hH"
+            and _WEB_SCHEME_RE.match(scan, i)
+            and (i == 0 or not (scan[i - 1].isascii() and scan[i - 1].isalnum()))
+        ):
             end = _bare_url_end(scan, i)
             if end > i + len("https://"):
                 found.append(FoundLink(i, end, line[i:end], "", "bare"))

@@ -1,0 +1,65 @@
+"""factory_boy factories for the curriculum models."""
+
+import factory
+
+from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    title = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+    order = factory.Sequence(lambda n: n)
+    summary = "A section."
+    body = "Some *Markdown*."
+
+
+class KnowledgeRequirementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnowledgeRequirement
+
+    section = factory.SubFactory(SectionFactory)
+    text = factory.Sequence(lambda n: f"Requirement {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class PrerequisiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prerequisite
+
+    section = factory.SubFactory(SectionFactory)
+    required_section = factory.SubFactory(SectionFactory)
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    section = factory.SubFactory(SectionFactory)
+    title = factory.Sequence(lambda n: f"Resource {n}")
+    url = factory.Sequence(lambda n: f"https://example.org/resource/{n}")
+    kind = Resource.Kind.ARTICLE
+    order = factory.Sequence(lambda n: n)
+
+
+class PaperFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Paper
+
+    section = factory.SubFactory(SectionFactory)
+    title = factory.Sequence(lambda n: f"Paper {n}")
+    url = factory.Sequence(lambda n: f"https://arxiv.org/abs/2401.{n:05d}")
+    arxiv_id = factory.Sequence(lambda n: f"2401.{n:05d}")
+    year = 2024
+    order = factory.Sequence(lambda n: n)
+
+
+class LocalReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LocalReference
+
+    section = factory.SubFactory(SectionFactory)
+    path = factory.Sequence(lambda n: f"figure/image{n}.png")
+    kind = LocalReference.Kind.IMAGE
