@@ -1,13 +1,17 @@
 """Admin for the curriculum: search, filters, inline resources/papers, easy ordering."""
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
 
-#: Links typed without a scheme get https (Django 6 default, opted into now).
-URL_FORMFIELD = {models.URLField: {"assume_scheme": "https"}}
+#: Links typed without a scheme get https (Django 6 default, opted into now); notes get small boxes.
+URL_FORMFIELD = {
+    models.URLField: {"assume_scheme": "https"},
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+}
 
 
 class KnowledgeRequirementInline(admin.TabularInline):

@@ -783,6 +783,9 @@ def guide_parse(text: str, *, source: str = "<guide>") -> ParsedGuide:
     for heading in headings:
         if heading.level == 1:
             continue
+        owner = heading.parent if heading.is_requirements else heading
+        title_line = _Line(heading.line, heading.title, fenced=False, visible=heading.title)
+        reader._prose_line(owner, title_line)  # links written in a heading are recorded too
         if heading.is_requirements:
             reader.read_section(heading.parent, heading.content, requirements=heading.parent.section.requirements)
         else:

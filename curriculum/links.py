@@ -245,6 +245,10 @@ _WEB_SCHEME_RE = re.compile(r"https?://", re.IGNORECASE)
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
 _AUTOLINK_RE = re.compile(r"<(https?://[^\s<>]+)>", re.IGNORECASE)
 _CODE_SPAN_RE = re.compile(r"(`+)(?:.+?)\1")
+#: Raw HTML links and images (``<a href="...">``, ``<img src="...">``), quoted with " or '.
+_HTML_TAG_RE = re.compile(
+    r"<(?P<tag>a|img)\b[^>]*?\b(?:href|src)\s*=\s*(?P<q>[\"'])(?P<target>.*?)(?P=q)[^>]*>", re.IGNORECASE
+)
 #: ASCII characters that end a bare URL outright.
 _BARE_STOP = set(' \t<>"`')
 #: ASCII punctuation dropped from the end of a bare URL (as GitHub's autolinker does).
@@ -260,7 +264,8 @@ class FoundLink:
         target: the destination as written (a URL, or a relative path).
         text: the link text (``[text](...)``) or image alt text, backslash escapes removed; ``""``
             for autolinks and bare URLs.
-        syntax: ``"inline"`` (``[t](u)``), ``"image"`` (``![a](u)``), ``"autolink"`` (``<u>``) or ``"bare"``.
+        syntax: ``"inline"`` (``[t](u)``), ``"image"`` (``![a](u)`` or ``<img src>``), ``"autolink"``
+            (``<u>``), ``"html"`` (``<a href>``) or ``"bare"``.
     """
 
     start: int
@@ -404,8 +409,8 @@ def _masked(line: str) -> str:
 def links_in_line(line: str) -> list[FoundLink]:
     """Find the links in one line of Markdown, in order of appearance.
 
-    Recognised: inline links ``[text](url)``, images ``![alt](path)``, autolinks ``<https://...>`` and
-    bare ``http(s)://`` URLs (ending as :func:`_bare_url_end` says). Nothing inside a code span counts.
+    Recognised: inline links ``[text](url)``, images ``![alt](path)``, autolinks ``<https://...>``, raw
+    HTML ``<a href>``/``<img src>`` and bare ``http(s)://`` URLs (ending as :func:`_bare_url_end` says). Nothing inside a code span counts.
 
     Args:
         line: one line of text without its newline (HTML comments should be removed first).
@@ -439,6 +444,13 @@ def links_in_line(line: str) -> list[FoundLink]:
             match = _AUTOLINK_RE.match(scan, i)
             if match:
                 found.append(FoundLink(i, match.end(), line[match.start(1) : match.end(1)], "", "autolink"))
+                i = match.end()
+                continue
+            match = _HTML_TAG_RE.match(scan, i)
+            if match:
+                syntax = "image" if match.group("tag").lower() == "img" else "html"
+                target = line[match.start("target") : match.end("target")].strip()
+                found.append(FoundLink(i, match.end(), target, "", syntax))
                 i = match.end()
                 continue
         if (

@@ -106,6 +106,14 @@ def test_link_titles_from_text_label_or_fallback_and_notes():
     )
 
 
+def test_bold_labels_and_links_in_headings_are_kept():
+    guide = parse("## [PyTorch](https://pytorch.org/) 教程\n* **官方文档**：https://pytorch.org/docs/\n")
+    assert [(r.url, r.title) for r in guide.resources] == [
+        ("https://pytorch.org/", "PyTorch"),
+        ("https://pytorch.org/docs/", "官方文档"),
+    ]
+
+
 def test_papers_heading_makes_every_link_a_paper():
     guide = parse("## 进阶\n### 主要论文\n* O1：https://openai.com/index/learning-to-reason-with-llms/\n")
     assert [(p.url, p.section_slug, p.arxiv_id) for p in guide.papers] == [

@@ -178,3 +178,11 @@ def test_url_is_paper(url, expected):
 )
 def test_resource_kind(url, kind):
     assert resource_kind(url) == kind
+
+
+def test_raw_html_links_and_images():
+    found = links_in_line('<a href="https://a.org/x">x</a> <img alt="" src="figure/a.png">')
+    assert [(f.target, f.syntax, f.local_path) for f in found] == [
+        ("https://a.org/x", "html", ""),
+        ("figure/a.png", "image", "figure/a.png"),
+    ]
