@@ -18,7 +18,8 @@ The format (the one of ``shared/seeds/coin-guide.md``, documented in ``curriculu
   paper hosts and every link under a papers heading (``主要论文``, ``论文``) are papers.
 * A list item that is just a link (optionally ``label：`` before it, text after it) is moved out of
   the section body into the resource list; its text after the link and its continuation lines
-  become the resource's note. Other links stay in the body and are recorded too.
+  become the resource's note. Other links stay in the body and are recorded too; bare URLs there
+  are written as autolinks (``<https://...>``) so the page links them.
 * Relative links and images (``![](figure/poe1.png)``, ``[《大语言模型》](LLM.pdf)``) become local
   references; they stay in the body, where they resolve to ``curriculum:local_file``.
 * Optional metadata in HTML comments: right after a heading
@@ -599,11 +600,12 @@ class _ContentReader:
                 index = end
                 continue
             if not item and self._standalone_line(owner, line, following):
-                body.extend(part.raw for part in [line, *following])
+                body.append(_autolinked(line))
+                body.extend(part.raw for part in following)
                 index = end
                 continue
             self._prose_line(owner, line)
-            body.append(line.raw)
+            body.append(_autolinked(line))
             index += 1
 
     def _link_item(self, owner: _Heading, line: _Line, text: str, following: list[_Line]) -> bool:
@@ -636,6 +638,18 @@ class _ContentReader:
         note = "\n".join(c.raw.strip() for c in following)
         self._add(owner, link, line.no, rank=1 + bool(meta), title=link.text or label, note=note, meta=meta)
         return True
+
+
+def _autolinked(line: _Line) -> str:
+    """The line for the body, with each bare URL written as an autolink ``<url>`` (tracking parameters
+    removed), so the page links it whatever its top-level domain. Lines with HTML comments stay as written."""
+    if line.fenced or line.visible != line.raw:
+        return line.raw
+    text = line.raw
+    for link in reversed(linkrules.links_in_line(text)):
+        if link.syntax == "bare":
+            text = f"{text[: link.start]}<{linkrules.url_clean(link.target)}>{text[link.end :]}"
+    return text
 
 
 def _body_text(lines: list[str]) -> str:

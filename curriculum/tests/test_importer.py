@@ -102,7 +102,7 @@ def test_link_titles_from_text_label_or_fallback_and_notes():
     # Link items leave the body; prose and standalone lines stay.
     assert (
         guide.sections[0].body
-        == "推荐使用Poe（https://poe.com）平台。\n价目表：https://api2.aigcbest.top/pricing \n便宜。"
+        == "推荐使用Poe（<https://poe.com>）平台。\n价目表：<https://api2.aigcbest.top/pricing> \n便宜。"
     )
 
 
@@ -170,6 +170,11 @@ def test_fenced_code_is_body_text_only():
 def test_blank_lines_collapse_and_crlf_is_read():
     guide = parse("## A\r\n\r\n第一段\r\n\r\n\r\n\r\n* 链接：https://a.org\r\n\r\n第二段\r\n")
     assert guide.sections[0].body == "第一段\n\n第二段"
+
+
+def test_bare_urls_left_in_the_body_become_autolinks():
+    guide = parse("## A\n见https://a.top/x?utm_source=y，以及 [b](https://b.org) 和 <https://c.org> `https://d.org`\n")
+    assert guide.sections[0].body == "见<https://a.top/x>，以及 [b](https://b.org) 和 <https://c.org> `https://d.org`"
 
 
 def test_text_before_the_first_section_is_a_warning():
