@@ -1,9 +1,17 @@
 """Admin for the curriculum: search, filters, inline resources/papers, easy ordering."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
+
+#: Links typed without a scheme get https (Django 6 default, opted into now); notes get small boxes.
+URL_FORMFIELD = {
+    models.URLField: {"assume_scheme": "https"},
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+}
 
 
 class KnowledgeRequirementInline(admin.TabularInline):
@@ -23,12 +31,14 @@ class PrerequisiteInline(admin.TabularInline):
 
 class ResourceInline(admin.TabularInline):
     model = Resource
+    formfield_overrides = URL_FORMFIELD
     extra = 0
     fields = ["order", "title", "url", "kind", "note", "is_archived"]
 
 
 class PaperInline(admin.TabularInline):
     model = Paper
+    formfield_overrides = URL_FORMFIELD
     extra = 0
     fields = ["order", "title", "url", "arxiv_id", "authors", "year", "venue", "is_archived"]
 
@@ -57,6 +67,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELD
     list_display = ["title", "kind", "section", "url", "order", "is_archived"]
     list_editable = ["order", "kind"]
     list_filter = ["kind", "is_archived", ("section", admin.RelatedOnlyFieldListFilter)]
@@ -67,6 +78,7 @@ class ResourceAdmin(admin.ModelAdmin):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELD
     list_display = ["title", "arxiv_id", "year", "section", "order", "is_archived"]
     list_editable = ["order"]
     list_filter = ["is_archived", "year", ("section", admin.RelatedOnlyFieldListFilter)]
@@ -92,3 +104,12 @@ class PrerequisiteAdmin(admin.ModelAdmin):
     list_display = ["section", "required_section"]
     search_fields = ["section__title", "required_section__title"]
     autocomplete_fields = ["section", "required_section"]
+
+
+@admin.register(KnowledgeRequirement)
+class KnowledgeRequirementAdmin(admin.ModelAdmin):
+    list_display = ["text", "section", "order"]
+    list_filter = [("section", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "section__title"]
+    autocomplete_fields = ["section"]
+    list_select_related = ["section"]

@@ -1,8 +1,8 @@
-"""factory_boy factories for curriculum models."""
+"""factory_boy factories for the curriculum models."""
 
 import factory
 
-from curriculum.models import KnowledgeRequirement, Paper, Resource, Section
+from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
@@ -11,11 +11,11 @@ class SectionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Section
 
-    title = factory.Sequence(lambda n: f"章节 {n}")
+    title = factory.Sequence(lambda n: f"Section {n}")
     slug = factory.Sequence(lambda n: f"section-{n}")
     order = factory.Sequence(lambda n: n)
-    summary = "简介"
-    body = "正文 **Markdown**"
+    summary = "A section."
+    body = "Some *Markdown*."
 
 
 class KnowledgeRequirementFactory(factory.django.DjangoModelFactory):
@@ -23,8 +23,16 @@ class KnowledgeRequirementFactory(factory.django.DjangoModelFactory):
         model = KnowledgeRequirement
 
     section = factory.SubFactory(SectionFactory)
-    text = factory.Sequence(lambda n: f"要求 {n}")
+    text = factory.Sequence(lambda n: f"Requirement {n}")
     order = factory.Sequence(lambda n: n)
+
+
+class PrerequisiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prerequisite
+
+    section = factory.SubFactory(SectionFactory)
+    required_section = factory.SubFactory(SectionFactory)
 
 
 class ResourceFactory(factory.django.DjangoModelFactory):
@@ -32,7 +40,7 @@ class ResourceFactory(factory.django.DjangoModelFactory):
         model = Resource
 
     section = factory.SubFactory(SectionFactory)
-    title = factory.Sequence(lambda n: f"资源 {n}")
+    title = factory.Sequence(lambda n: f"Resource {n}")
     url = factory.Sequence(lambda n: f"https://example.org/resource/{n}")
     kind = Resource.Kind.ARTICLE
     order = factory.Sequence(lambda n: n)
@@ -48,6 +56,15 @@ class PaperFactory(factory.django.DjangoModelFactory):
     arxiv_id = factory.Sequence(lambda n: f"2401.{n:05d}")
     year = 2024
     order = factory.Sequence(lambda n: n)
+
+
+class LocalReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LocalReference
+
+    section = factory.SubFactory(SectionFactory)
+    path = factory.Sequence(lambda n: f"figure/image{n}.png")
+    kind = LocalReference.Kind.IMAGE
 
 
 def curriculum_build(*, parts: int = 5, topics_per_part: int = 3, resources_per_topic: int = 2) -> list[Section]:

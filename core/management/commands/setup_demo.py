@@ -19,10 +19,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": host, "name": "COIN Portal"})
         from curriculum.importer import DEFAULT_CURRICULUM_PATH
+        from curriculum.models import Section
 
-        call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
+        # Load the default curriculum only into an empty database, so that running `make run` again
+        # never overwrites what an admin has edited since (use `import_guide` to update on purpose).
+        if Section.objects.exists():
+            self.stdout.write("Curriculum already present: left as it is.")
+        else:
+            call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
+            self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
         accounts = demo_accounts_ensure()
-        self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
         self.stdout.write(f"Demo logins (open http://{host}/):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<8} {account.email:<22} {account.password}")
