@@ -5,7 +5,6 @@ PostgreSQL and Redis); without them the suite runs on SQLite with an in-memory b
 """
 
 from .base import *  # noqa: F403
-from .base import env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
