@@ -45,9 +45,11 @@ def test_admin_edits_a_section_in_django_admin(page, live_server, small_curricul
     login(page, live_server.url, admin.email, PASSWORD)
     page.goto(f"{live_server.url}/admin/curriculum/section/{part.pk}/change/")
     page.fill("input[name=title]", "PyTorch 入门")
+    page.fill("textarea[name=body]", "先学 **张量**。<script>alert(1)</script>")
     page.click("input[name=_save]")
     page.wait_for_load_state("networkidle")
     shoot(page, "admin-section-saved")
     part.refresh_from_db()
     assert part.title == "PyTorch 入门"
-    assert Section.objects.get(pk=part.pk).body_html == "<p>正文 <strong>Markdown</strong></p>"
+    # Saved through the one sanitizing renderer: the script tag is gone, its text is inert.
+    assert Section.objects.get(pk=part.pk).body_html == "<p>先学 <strong>张量</strong>。alert(1)</p>"
