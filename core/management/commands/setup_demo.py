@@ -21,6 +21,10 @@ class Command(BaseCommand):
         from curriculum.importer import DEFAULT_CURRICULUM_PATH
 
         call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
+        from quizzes.bank import DEFAULT_QUIZ_BANK_PATH
+
+        # Quizzes whose section is missing are skipped with a warning line (stderr).
+        call_command("load_quizzes", str(DEFAULT_QUIZ_BANK_PATH), skip_missing_sections=True, verbosity=0)
         accounts = demo_accounts_ensure()
         self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
         self.stdout.write(f"Demo logins (open http://{host}/):")
