@@ -26,7 +26,9 @@ ATTEMPTS_PER_PAGE = 50
 @login_required
 def quiz_list(request):
     """Every quiz the user may take, grouped by top-level section, with the user's best score."""
-    return render(request, "quizzes/quiz_list.html", {"groups": selectors.quiz_groups(user=request.user)})
+    groups = selectors.quiz_groups(user=request.user)
+    context = {"groups": groups, "mastered_count": sum(1 for g in groups if g.mastery.mastered)}
+    return render(request, "quizzes/quiz_list.html", context)
 
 
 @require_GET
@@ -101,6 +103,8 @@ def attempt_submit(request, pk):
         messages.warning(
             request, _("Your answers arrived after the time limit: the attempt was closed and no answers were counted.")
         )
+    elif result.attempt.deadline is not None and result.attempt.submitted_at >= result.attempt.deadline:
+        messages.success(request, _("Time was up: the answers you had given were submitted."))
     else:
         messages.success(request, _("Your answers were submitted."))
     return redirect(result.attempt.get_absolute_url(), permanent=False)

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def english(settings):
-    """Pages in English so messages can be compared exactly."""
-    settings.LANGUAGE_CODE = "en"
+def english(client, settings):
+    """Pages in English (the language switcher's cookie wins over the user's preference)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 
@@ -389,3 +389,65 @@ def test_section_page_links_its_quiz_right_before_the_resources(client, student,
 def test_section_page_without_quiz_has_no_quiz_block(client):
     section = SectionFactory()
     assert 'id="quizzes"' not in client.get(section.get_absolute_url()).content.decode()
+
+
+def test_pages_speak_chinese_by_default(client, student, quiz, settings):
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    login(client, student)
+    with translation.override("zh-hans"):
+        attempt, _ = quiz_attempt_start(quiz=quiz, user=student)
+        html = client.get(attempt.get_absolute_url()).content.decode()
+    assert "提交答案" in html
+    assert "多选，选出所有正确项" in html
+    assert "第 1 题" in html
+
+
+def test_auto_submission_at_the_deadline_says_time_was_up(student_client, student):
+    quiz = quiz_with_all_kinds(time_limit_minutes=5)
+    start = dt.datetime(2026, 9, 7, 1, 0, tzinfo=dt.UTC)
+    attempt, _ = quiz_attempt_start(quiz=quiz, user=student, now=start)
+    data = {**form_data(attempt, skip=("multiple", "short_answer")), "allow_blank": "1"}
+    with freeze_time(start + dt.timedelta(minutes=5, seconds=1)):
+        response = student_client.post(submit_url(attempt), data, follow=True)
+    attempt.refresh_from_db()
+    assert (attempt.timed_out, attempt.score_percent) == (False, Decimal("50.00"))
+    assert messages_of(response) == ["Time was up: the answers you had given were submitted."]
+
+
+def test_mastery_table_partial_renders_each_top_level_section(rf, student):
+    from django.template.loader import render_to_string
+
+    from quizzes.selectors import quiz_groups
+
+    part, empty = SectionFactory(title="第一部分"), SectionFactory(title="空的部分")
+    quiz = quiz_with_all_kinds(section=part)
+    attempt, _ = quiz_attempt_start(quiz=quiz, user=student)
+    quiz_attempt_submit(attempt_id=attempt.pk, user=student, data=form_data(attempt))
+    request = rf.get("/")
+    request.user = student
+    html = render_to_string(
+        "quizzes/_mastery_table.html", {"groups": quiz_groups(user=student, include_empty=True)}, request=request
+    )
+    assert html.count("<tr>") == 3  # header + two parts
+    assert "第一部分" in html and "空的部分" in html
+    assert ">100%</td>" in html
+    assert "Mastered" in html and "No quiz yet" in html
+    assert quiz.get_absolute_url() in html
+    assert empty.get_absolute_url() in html
+
+
+def test_pages_cost_a_fixed_number_of_queries(student_client, student, django_assert_max_num_queries):
+    """Query counts do not grow with the number of quizzes, questions or attempts."""
+    for _ in range(4):
+        quiz = quiz_with_all_kinds(section=SectionFactory())
+        attempt, _ = quiz_attempt_start(quiz=quiz, user=student)
+        quiz_attempt_submit(attempt_id=attempt.pk, user=student, data=form_data(attempt))
+    open_attempt, _ = quiz_attempt_start(quiz=quiz_with_all_kinds(), user=student)
+    with django_assert_max_num_queries(8):
+        assert student_client.get(reverse("quizzes:quiz_list")).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert student_client.get(attempt.get_absolute_url()).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert student_client.get(open_attempt.get_absolute_url()).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert student_client.get(reverse("quizzes:attempt_list")).status_code == 200
