@@ -4,7 +4,9 @@ a student-eye preview with the answers marked, and read-only attempts with their
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q
+from django.forms import Textarea
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -51,6 +53,7 @@ class ChoiceInline(admin.TabularInline):
 class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 60})}}
     fields = ["order", "key", "kind", "text", "points", "choices_summary"]
     readonly_fields = ["choices_summary"]
     show_change_link = True
@@ -111,11 +114,11 @@ class QuizAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_("questions"), ordering="question_total")
+    @admin.display(description=_("question count"), ordering="question_total")
     def question_count(self, obj):
         return obj.question_total
 
-    @admin.display(description=_("attempts"), ordering="attempt_total")
+    @admin.display(description=_("attempts started"), ordering="attempt_total")
     def attempt_count(self, obj):
         url = reverse("admin:quizzes_attempt_changelist") + f"?quiz__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.attempt_total)
@@ -134,7 +137,7 @@ class QuizAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">{}</a>', reverse("admin:quizzes_quiz_preview", args=[obj.pk]), _("Preview"))
 
-    @admin.display(description=_("attempts"))
+    @admin.display(description=_("attempt records"))
     def attempts_link(self, obj):
         if obj.pk is None:
             return "—"

@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from quizzes.models import Question
 
 
+class TrueFalseSelect(forms.NullBooleanSelect):
+    """Offers an em dash, "True" and "False" instead of Django's "Unknown", "Yes" and "No"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("unknown", "—"), ("true", _("True")), ("false", _("False")))
+
+
 class QuestionForm(forms.ModelForm):
     """A question with its accepted answers edited as text, one answer per line."""
 
@@ -22,6 +30,7 @@ class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
         fields = ["quiz", "key", "order", "kind", "points", "text", "correct_bool", "accepted_answers", "explanation"]
+        widgets = {"correct_bool": TrueFalseSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -45,7 +45,7 @@ class Quiz(TimeStampedModel):
         "curriculum.Section", verbose_name=_("section"), on_delete=models.CASCADE, related_name="quizzes"
     )
     key = models.SlugField(
-        _("key"), max_length=100, unique=True, null=True, blank=True,
+        _("stable key"), max_length=100, unique=True, null=True, blank=True,
         help_text=_("Stable identifier used by the YAML quiz bank (load_quizzes). Empty for admin-only quizzes."),
     )  # fmt: skip
     title = models.CharField(_("title"), max_length=200)
@@ -113,7 +113,7 @@ class Question(TimeStampedModel):
 
     quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(
-        _("key"), max_length=100, null=True, blank=True,
+        _("stable key"), max_length=100, null=True, blank=True,
         help_text=_("Stable identifier within the quiz, used by the YAML quiz bank."),
     )  # fmt: skip
     order = models.PositiveIntegerField(_("order"), default=0)

@@ -170,3 +170,10 @@ def test_question_admin_edits_accepted_answers_one_per_line(admin_client, quiz):
     assert admin_client.post(url, data).status_code == 302
     question.refresh_from_db()
     assert question.accepted_answers == ["GPT-3", "GPT3"]
+
+
+def test_question_admin_offers_true_or_false(admin_client, quiz):
+    question = quiz.questions.get(key="tf")
+    html = admin_client.get(reverse("admin:quizzes_question_change", args=[question.pk])).content.decode()
+    assert '<option value="true" selected>True</option>' in html
+    assert '<option value="false">False</option>' in html
