@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from curriculum import selectors
 from curriculum.models import LocalReference, Resource
+from quizzes.selectors import quiz_cards
 
 
 def _login_required_for_curriculum(view):
@@ -58,6 +59,7 @@ def section_detail(request, slug):
         "ancestors": ancestors,
         "resource_groups": resource_groups,
         "tree": tree,
+        "section_quizzes": quiz_cards(user=request.user, section_ids=[section.pk]),
     }
     return render(request, "curriculum/section_detail.html", context)
 

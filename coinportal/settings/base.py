@@ -213,3 +213,7 @@ LOGGING = {
 
 # --- Cohorts: a student is "stalled" after this many days without a progress event. ---
 COHORT_STALLED_DAYS = env.int("COHORT_STALLED_DAYS", default=7)
+
+# --- Quizzes: answers arriving this many seconds after an attempt's time limit still count
+# (network latency, the page's auto-submit); later ones are not counted and the attempt is closed.
+QUIZ_TIME_LIMIT_GRACE_SECONDS = env.int("QUIZ_TIME_LIMIT_GRACE_SECONDS", default=30)

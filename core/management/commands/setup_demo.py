@@ -21,13 +21,23 @@ class Command(BaseCommand):
         from curriculum.importer import DEFAULT_CURRICULUM_PATH
         from curriculum.models import Section
 
-        # Load the default curriculum only into an empty database, so that running `make run` again
-        # never overwrites what an admin has edited since (use `import_guide` to update on purpose).
+        # Load the default curriculum and quiz bank only into an empty database, so that running
+        # `make run` again never overwrites what an admin has edited since (use `import_guide` and
+        # `load_quizzes` to update on purpose).
         if Section.objects.exists():
             self.stdout.write("Curriculum already present: left as it is.")
         else:
             call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
             self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
+        from quizzes.bank import DEFAULT_QUIZ_BANK_PATH
+        from quizzes.models import Quiz
+
+        if Quiz.objects.exists():
+            self.stdout.write("Quizzes already present: left as they are.")
+        else:
+            # Quizzes whose section is missing are skipped with a warning line (stderr).
+            call_command("load_quizzes", str(DEFAULT_QUIZ_BANK_PATH), skip_missing_sections=True, verbosity=0)
+            self.stdout.write(self.style.SUCCESS("Default quiz bank loaded."))
         accounts = demo_accounts_ensure()
         self.stdout.write(f"Demo logins (open http://{host}/):")
         for account in accounts:
