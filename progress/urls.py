@@ -13,9 +13,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("topics/<int:section_id>/status/", views.topic_status, name="topic_status"),
     path("topics/<int:section_id>/note/", views.topic_note, name="topic_note"),
-    path("papers/<int:paper_id>/add/", views.paper_add, name="paper_add"),
-    path("papers/<int:paper_id>/status/", views.paper_status, name="paper_status"),
-    path("papers/<int:paper_id>/remove/", views.paper_remove, name="paper_remove"),
+    path("papers/<int:paper_id>/reading/", views.paper_reading, name="paper_reading"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.json", views.export_json, name="export_json"),
 ]

@@ -161,36 +161,29 @@ def topic_note(request, section_id: int):
 
 @require_POST
 @_login_required_post
-def paper_add(request, paper_id: int):
-    """Put a paper on the student's reading list ("to read"); a paper already there keeps its status."""
-    paper = get_object_or_404(Paper.objects.select_related("section"), pk=paper_id, is_archived=False)
-    try:
-        services.reading_list_add(user=request.user, paper=paper)
-    except ValidationError as error:
-        return _bad_request(request, error)
-    return _respond(request, paper=paper, saved=_("Added to your reading list."))
+def paper_reading(request, paper_id: int):
+    """Change the student's own reading list for one paper.
 
-
-@require_POST
-@_login_required_post
-def paper_status(request, paper_id: int):
-    """Set the reading status of a paper (POST ``status``), adding it to the reading list if needed."""
-    paper = get_object_or_404(Paper.objects.select_related("section"), pk=paper_id, is_archived=False)
-    try:
-        services.paper_status_set(user=request.user, paper=paper, status=request.POST.get("status", ""))
-    except ValidationError as error:
-        return _bad_request(request, error)
-    return _respond(request, paper=paper, saved=_("Reading status saved."))
-
-
-@require_POST
-@_login_required_post
-def paper_remove(request, paper_id: int):
-    """Take a paper off the student's own reading list; 404 when it is not on it."""
+    POST ``action=add`` (put it on the list as "to read"; a paper already there keeps its status),
+    ``action=remove`` (404 when it is not on the list), or ``status=<to_read|reading|read>`` (adds
+    the paper when absent). 404 for an unknown paper, and for an archived one except on removal.
+    """
     paper = get_object_or_404(Paper.objects.select_related("section"), pk=paper_id)
-    if not services.reading_list_remove(user=request.user, paper=paper):
-        return HttpResponse(_("This paper is not on your reading list."), status=404)
-    return _respond(request, paper=paper, saved=_("Removed from your reading list."))
+    action = request.POST.get("action", "")
+    if action == "remove":
+        if not services.reading_list_remove(user=request.user, paper=paper):
+            return HttpResponse(_("This paper is not on your reading list."), status=404)
+        return _respond(request, paper=paper, saved=_("Removed from your reading list."))
+    if paper.is_archived:
+        return HttpResponse(_("This paper has been removed from the curriculum."), status=404)
+    try:
+        if action == "add":
+            services.reading_list_add(user=request.user, paper=paper)
+        else:
+            services.paper_status_set(user=request.user, paper=paper, status=request.POST.get("status", ""))
+    except ValidationError as error:
+        return _bad_request(request, error)
+    return _respond(request, paper=paper, saved=_("Reading list saved."))
 
 
 def _export_name(extension: str) -> str:
