@@ -153,6 +153,11 @@ class SectionState:
         return TopicProgress.Status(self.status).label if self.status else ""
 
     @property
+    def done_count(self) -> int:
+        """How many topics of the subtree are done."""
+        return sum(1 for t in self.topics() if t.status == DONE)
+
+    @property
     def checklist_nodes(self) -> tuple[SectionState, ...]:
         """What a checklist of this section lists: its children, or itself for a topic."""
         return self.children if not self.is_topic else (self,)
@@ -547,6 +552,10 @@ class Dashboard:
         for part in self.parts:
             out.extend(part.parts())
         return out
+
+    def nested_parts(self) -> list[SectionState]:
+        """The parts below the top level (their bars sit in the topic checklist)."""
+        return [p for p in self.all_parts() if p.section.parent_id is not None]
 
     def topic_status(self, section_id: int) -> str:
         """The student's status of a topic in the tree (``"not_started"`` when absent)."""
