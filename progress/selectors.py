@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from curriculum.models import Paper, Section
 from curriculum.selectors import CurriculumTree, curriculum_tree, prerequisite_edges
@@ -409,12 +410,14 @@ class HeatmapDay:
     """One cell: a local date, its number of events and its level (0–4).
 
     ``in_range`` is ``False`` for the days after ``today`` in the last week (drawn empty).
+    ``label`` is the cell's accessible name in the active language, e.g. "March 2, 2026 (Mon): 3 updates".
     """
 
     date: dt.date
     count: int
     level: int
     in_range: bool = True
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -492,6 +495,7 @@ def activity_heatmap(*, user_id: int, today: dt.date, weeks: int = 26, tz: dt.tz
     )
     counts = {row["day"]: row["n"] for row in rows}
     month_format = pgettext("heatmap month label, a Django date format", "M")
+    date_format = get_format("DATE_FORMAT")
     columns = []
     for w in range(weeks):
         monday = start + dt.timedelta(days=7 * w)
@@ -499,7 +503,10 @@ def activity_heatmap(*, user_id: int, today: dt.date, weeks: int = 26, tz: dt.tz
         for d in range(7):
             day = monday + dt.timedelta(days=d)
             n = counts.get(day, 0)
-            days.append(HeatmapDay(date=day, count=n, level=heatmap_level(n), in_range=day <= today))
+            label = ngettext(
+                "%(date)s (%(weekday)s): %(counter)s update", "%(date)s (%(weekday)s): %(counter)s updates", n
+            ) % {"date": dateformat.format(day, date_format), "weekday": dateformat.format(day, "D"), "counter": n}
+            days.append(HeatmapDay(date=day, count=n, level=heatmap_level(n), in_range=day <= today, label=label))
         label = dateformat.format(monday, month_format) if monday.day <= 7 else ""
         columns.append(HeatmapWeek(days=tuple(days), month_label=label))
     return Heatmap(
