@@ -229,6 +229,8 @@ def test_heatmap_counts_by_local_day_in_shanghai():
         (dt.date(2026, 3, 7), 0, 0, False),
         (dt.date(2026, 3, 8), 0, 0, False),
     ]
+    assert heatmap.weeks[-1].days[0].label == "March 2, 2026 (Mon): 3 updates"
+    assert heatmap.weeks[-2].days[0].label == "Feb. 23, 2026 (Mon): 0 updates"
     assert (heatmap.count_on(dt.date(2026, 3, 1)), heatmap.weeks[-2].days[-1].level) == (2, 1)
     assert heatmap.count_on(dt.date(2025, 9, 8)) == 1
     assert (heatmap.total, heatmap.active_days) == (22, 5)
@@ -253,10 +255,13 @@ def test_heatmap_same_instant_other_time_zone_falls_on_the_previous_day():
     assert (len(heatmap.weeks), heatmap.start) == (2, dt.date(2026, 2, 23))
 
 
-def test_heatmap_month_label_in_chinese():
-    with translation.override("zh-hans"):
-        heatmap = activity_heatmap(user_id=StudentFactory().pk, today=dt.date(2026, 3, 4), weeks=1)
+def test_heatmap_labels_in_chinese():
+    student = StudentFactory()
+    events_at(student, SectionFactory(), "2026-03-02T01:00:00Z", n=1)
+    with translation.override("zh-hans"), timezone.override(SHANGHAI):
+        heatmap = activity_heatmap(user_id=student.pk, today=dt.date(2026, 3, 4), weeks=1)
     assert heatmap.weeks[0].month_label == "3月"
+    assert heatmap.weeks[0].days[0].label == "2026年3月2日（星期一）：1 次更新"
 
 
 def test_event_descriptions_in_english():
