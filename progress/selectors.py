@@ -4,6 +4,18 @@ Completion rule (issue "Accounts, roles and progress tracking"): the completion 
 done ÷ (all − skipped) over the topics in its subtree, as a percentage; the overall completion is
 the same over all topics. :func:`completion_percent` is the one implementation every page,
 dashboard and export uses.
+
+Public reads, each in a fixed number of queries whatever the curriculum's or history's size:
+
+* :func:`completion_for_statuses`, :func:`completion_for_users`, :func:`topic_statuses`,
+  :func:`last_activity_for_users`: completion and activity of many students (cohorts, reminders);
+* :func:`section_progress`: everything a section page shows for the signed-in student;
+* :func:`dashboard_for`: the student dashboard; :func:`recent_activity`, :func:`reading_list`;
+* :func:`activity_heatmap` (+ template ``progress/_activity_heatmap.html``): active days;
+* :func:`progress_export`: one's own progress for the CSV/JSON exports.
+
+Prerequisites are advisory: a topic's pending prerequisites are those of the topic and of every
+part containing it whose completion is below 100 %.
 """
 
 from __future__ import annotations
