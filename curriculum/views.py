@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from curriculum import selectors
 from curriculum.models import LocalReference, Resource
 from quizzes.selectors import quiz_cards
+from progress.selectors import section_progress
 
 
 def _login_required_for_curriculum(view):
@@ -60,6 +61,7 @@ def section_detail(request, slug):
         "resource_groups": resource_groups,
         "tree": tree,
         "section_quizzes": quiz_cards(user=request.user, section_ids=[section.pk]),
+        "section_progress": section_progress(user=request.user, section=section, tree=tree),
     }
     return render(request, "curriculum/section_detail.html", context)
 
