@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET
 
 from curriculum import selectors
 from curriculum.models import LocalReference, Resource
-from quizzes.selectors import quiz_cards
 from progress.selectors import section_progress
+from quizzes.selectors import quiz_cards
 
 
 def _login_required_for_curriculum(view):
