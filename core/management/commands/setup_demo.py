@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.services import demo_accounts_ensure
+from cohorts.services import cohort_demo_ensure
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
 
         call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
         accounts = demo_accounts_ensure()
+        cohort_demo_ensure()  # after the demo accounts: it adds the mentor and enrolls the student
         self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
         self.stdout.write(f"Demo logins (open http://{host}/):")
         for account in accounts:
