@@ -95,26 +95,24 @@ def enrollment_end(*, enrollment: Enrollment) -> Enrollment:
 
 # --- Bulk enrollment by pasted email addresses -------------------------------------------------
 
-_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
+_ENTRY_SEPARATORS = re.compile(r"[\n\r;；]+")
+_WORD_SEPARATORS = re.compile(r"[\s,，、]+")
 
 
 def emails_parse(text: str) -> list[str]:
     """Split pasted text into candidate addresses, in order, without duplicates (case-insensitive).
 
     Accepts one address per line, or separated by commas, semicolons (ASCII or full-width),
-    spaces or tabs, and ``Name <address>`` forms as copied from a mail client. Returns
-    lower-cased strings; they are not validated here.
+    spaces or tabs, and ``"Name" <address>`` forms as copied from a mail client (a quoted name
+    may contain commas). Returns lower-cased strings; they are not validated here.
     """
     out: list[str] = []
     seen: set[str] = set()
-    for chunk in _SEPARATORS.split(text or ""):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        if "<" in chunk and ">" in chunk:
-            candidates = [addr for _name, addr in getaddresses([chunk]) if addr] or [chunk]
+    for entry in _ENTRY_SEPARATORS.split(text or ""):
+        if "<" in entry and ">" in entry:
+            candidates = [addr for _name, addr in getaddresses([entry]) if addr]
         else:
-            candidates = chunk.split()
+            candidates = _WORD_SEPARATORS.split(entry)
         for candidate in candidates:
             value = candidate.strip().strip("<>\"'").lower()
             if value and value not in seen:
