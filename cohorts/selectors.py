@@ -22,7 +22,13 @@ from cohorts.pace import PaceStatus, StudentPace, due_date, student_pace
 from curriculum.models import Section
 from curriculum.selectors import CurriculumTree, curriculum_tree
 from progress.models import PaperProgress, ProgressEvent, TopicProgress
-from progress.selectors import Completion, completion_for_users, last_activity_for_users
+from progress.selectors import (
+    Completion,
+    completion_for_statuses,
+    completion_for_users,
+    last_activity_for_users,
+    topic_statuses,
+)
 
 # --- Who may see what ----------------------------------------------------------------------------
 
@@ -231,10 +237,15 @@ def _student_rows(
     milestones_by_cohort: dict[int, list[tuple[int, int]]],
     columns_by_cohort: dict[int, list[SectionColumn]],
     now: dt.datetime,
+    statuses: dict[int, dict[int, str]] | None = None,
 ) -> list[StudentRow]:
-    """Rows for ``enrollments`` (cohort and user loaded) in two queries: statuses and last activity."""
+    """Rows for ``enrollments`` (cohort and user loaded) in two queries: statuses (unless given as
+    ``{user_id: {topic_id: status}}``) and last activity."""
     user_ids = [e.user_id for e in enrollments]
-    completions = completion_for_users(tree, user_ids)
+    if statuses is None:
+        completions = completion_for_users(tree, user_ids)
+    else:
+        completions = {uid: completion_for_statuses(tree, statuses.get(uid, {})) for uid in user_ids}
     last = last_activity_for_users(user_ids)
     stalled_days = settings.COHORT_STALLED_DAYS
     rows = []
@@ -296,6 +307,7 @@ def _quiz_figures(user_ids: list[int], tree: CurriculumTree) -> tuple[dict[int, 
     passed = (
         submitted.filter(passed=True, quiz__is_published=True, quiz__section_id__in=active)
         .values_list("user_id", "quiz__section_id")
+        .order_by()  # the model's ordering would add started_at to DISTINCT
         .distinct()
     )
     for user_id, section_id in passed:
@@ -637,6 +649,7 @@ def cohort_progress_history(
     now: dt.datetime | None = None,
     tree: CurriculumTree | None = None,
     milestones: list[tuple[int, int]] | None = None,
+    student_ids: list[int] | None = None,
 ) -> ProgressHistory:
     """Reconstruct the cohort's average overall completion week by week from the event log.
 
@@ -648,7 +661,8 @@ def cohort_progress_history(
     Args:
         cohort: the cohort.
         now: aware "now" (default ``timezone.now()``).
-        tree, milestones: reuse what the caller already loaded (see :func:`cohort_matrix`).
+        tree, milestones, student_ids: reuse what the caller already loaded (see
+            :func:`cohort_matrix`); ``student_ids`` are the users of the active enrollments.
     Returns:
         A :class:`ProgressHistory`.
     """
@@ -661,9 +675,10 @@ def cohort_progress_history(
     weeks = max(cohort_total_weeks(cohort), last_due)
     start = _local_midnight(cohort.start_date)
     end = min(now, _local_midnight(cohort.end_date + dt.timedelta(days=1)))
-    student_ids = list(
-        Enrollment.objects.filter(cohort=cohort, is_active=True).values_list("user_id", flat=True)
-    )  # fmt: skip
+    if student_ids is None:
+        student_ids = list(
+            Enrollment.objects.filter(cohort=cohort, is_active=True).order_by().values_list("user_id", flat=True)
+        )
     if end <= start or not student_ids:
         return ProgressHistory(actual=[], planned=planned, weeks=weeks, students=len(student_ids))
 
@@ -761,7 +776,6 @@ STUDENT_PAGE_LIMIT = 50
 
 def student_record(*, enrollment: Enrollment, now: dt.datetime | None = None) -> StudentRecord:
     """One student's progress, quiz attempts and activity for the mentor's read-only page."""
-    from progress.selectors import topic_statuses
     from quizzes.models import Attempt
 
     now = now or timezone.now()
@@ -770,17 +784,19 @@ def student_record(*, enrollment: Enrollment, now: dt.datetime | None = None) ->
     tree = curriculum_tree()
     milestones = _milestones_by_cohort([cohort.pk], tree)
     columns = _columns(cohort, tree, milestones[cohort.pk], today)
+    all_statuses = topic_statuses([enrollment.user_id])
+    statuses = all_statuses[enrollment.user_id]
     row = _student_rows(
         enrollments=[enrollment],
         tree=tree,
         milestones_by_cohort=milestones,
         columns_by_cohort={cohort.pk: columns},
         now=now,
+        statuses=all_statuses,
     )[0]
     best, mastered, quiz_sections = _quiz_figures([enrollment.user_id], tree)
     row.best_quiz = best.get(enrollment.user_id)
     row.mastered = len(mastered.get(enrollment.user_id, ()))
-    statuses = topic_statuses([enrollment.user_id])[enrollment.user_id]
     labels = dict(TopicProgress.Status.choices)
     topics_by_root = {}
     for root in tree.roots:
