@@ -8,12 +8,15 @@ rows for all students are fetched together and combined in memory.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Case, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -22,13 +25,10 @@ from cohorts.pace import PaceStatus, StudentPace, due_date, student_pace
 from curriculum.models import Section
 from curriculum.selectors import CurriculumTree, curriculum_tree
 from progress.models import PaperProgress, ProgressEvent, TopicProgress
-from progress.selectors import (
-    Completion,
-    completion_for_statuses,
-    completion_for_users,
-    last_activity_for_users,
-    topic_statuses,
-)
+from progress.selectors import Completion, completion_for_statuses, topic_statuses
+
+DONE = TopicProgress.Status.DONE
+SKIPPED = TopicProgress.Status.SKIPPED
 
 # --- Who may see what ----------------------------------------------------------------------------
 
@@ -58,9 +58,10 @@ def cohort_for_mentor(*, user, pk: int) -> Cohort:
 
 
 def enrollment_for_mentor(*, cohort: Cohort, user_id: int) -> Enrollment:
-    """The active enrollment of student ``user_id`` in ``cohort`` (user loaded). Raises ``Http404``
-    when the student is not (or no longer) enrolled there."""
-    qs = Enrollment.objects.select_related("user", "cohort")
+    """The active enrollment of student ``user_id`` in ``cohort`` (user and cohort loaded,
+    ``last_activity`` annotated as in :func:`enrollments_with_activity`). Raises ``Http404`` when
+    the student is not (or no longer) enrolled there."""
+    qs = Enrollment.objects.select_related("user", "cohort").annotate(last_activity=Subquery(_latest_event_time()))
     return get_object_or_404(qs, cohort=cohort, user_id=user_id, is_active=True)
 
 
@@ -100,17 +101,27 @@ class SectionColumn:
     topic_count: int
 
     @property
+    def section_id(self) -> int:
+        """The section's primary key."""
+        return self.section.id
+
+    @property
     def sort_key(self) -> str:
         """The ``?sort=`` value of this column."""
-        return f"sec-{self.section.pk}"
+        return f"sec-{self.section.id}"
 
 
 def _milestones_by_cohort(cohort_ids: Iterable[int], tree: CurriculumTree) -> dict[int, list[tuple[int, int]]]:
-    """``{cohort_id: [(section_id, due_week), ...]}`` for active sections only (one query)."""
+    """``{cohort_id: [(section_id, due_week), ...]}`` (one query).
+
+    Only active top-level sections count: the plan is made of top-level sections (the admin offers
+    nothing else), and a plan entry for an archived section could never be met.
+    """
     out: dict[int, list[tuple[int, int]]] = {cid: [] for cid in cohort_ids}
+    roots = {r.pk for r in tree.roots}
     rows = PaceMilestone.objects.filter(cohort_id__in=list(out)).values_list("cohort_id", "section_id", "due_week")
     for cohort_id, section_id, week in rows:
-        if section_id in tree.by_id:  # a plan entry for an archived section cannot be met
+        if section_id in roots:
             out[cohort_id].append((section_id, week))
     return out
 
@@ -151,7 +162,7 @@ def percent_floor(percent: float | None) -> int | None:
     return None if percent is None else math.floor(percent + 1e-9)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class HeatCell:
     """One matrix cell: a student's completion of one top-level section.
 
@@ -173,10 +184,10 @@ class StudentRow:
     """A student's line in the cohort matrix.
 
     Attributes:
-        user: the student (``accounts.User``).
+        user: the student (``accounts.User``; only id, email and display name are loaded).
         enrollment: the active :class:`Enrollment`.
-        completion: overall and per-section completion (:class:`progress.selectors.Completion`).
-        cells: one :class:`HeatCell` per matrix column, in column order.
+        completion: overall and per-top-level-section completion (:class:`progress.selectors.Completion`).
+        columns: the matrix columns (:class:`SectionColumn`), shared by all rows.
         last_activity: aware datetime of the latest progress event, or ``None``.
         pace: the :class:`cohorts.pace.StudentPace`.
         best_quiz: the best score of any submitted quiz attempt, in percent, or ``None``.
@@ -186,12 +197,26 @@ class StudentRow:
     user: object
     enrollment: Enrollment
     completion: Completion
-    cells: list[HeatCell]
+    columns: list[SectionColumn] = field(repr=False)
     last_activity: dt.datetime | None
     pace: StudentPace
     best_quiz: float | None = None
     mastered: int = 0
-    _columns: list = field(default_factory=list, repr=False)
+
+    @cached_property
+    def cells(self) -> list[HeatCell]:
+        """One :class:`HeatCell` per matrix column, in column order (built on first use: a page
+        shows only some rows)."""
+        overdue = set(self.pace.overdue_section_ids)
+        cells = []
+        for column in self.columns:
+            percent = self.completion.by_section.get(column.section_id, 0.0)
+            cells.append(HeatCell(percent, heat_bucket(percent), percent_floor(percent), column.section_id in overdue))
+        return cells
+
+    def section_percent(self, section_id: int) -> float:
+        """Completion of one top-level section, in percent."""
+        return self.completion.by_section.get(section_id, 0.0)
 
     @property
     def overall(self) -> float:
@@ -226,96 +251,162 @@ class StudentRow:
     @property
     def overdue_sections(self) -> list[Section]:
         """The top-level sections past due and incomplete, in plan order."""
-        by_id = {c.section.pk: c.section for c in self._columns}
+        by_id = {c.section_id: c.section for c in self.columns}
         return [by_id[sid] for sid in self.pace.overdue_section_ids if sid in by_id]
+
+
+def enrollments_with_activity(queryset) -> list[Enrollment]:
+    """Evaluate an :class:`Enrollment` queryset with each user (id, email, display name) and
+    ``last_activity`` (aware datetime of the user's latest ``ProgressEvent``, or ``None``) in ONE
+    query. The latest event is read per student through the index on (user, created), so the cost
+    follows the number of students, not of events."""
+    return list(
+        queryset.select_related("user")
+        .only("cohort_id", "enrolled_on", "is_active", "user__email", "user__display_name")
+        .annotate(last_activity=Subquery(_latest_event_time()))
+        .order_by()
+    )
+
+
+def _latest_event_time():
+    """Subquery: the time of the latest ``ProgressEvent`` of the outer row's ``user_id``."""
+    return ProgressEvent.objects.filter(user_id=OuterRef("user_id")).order_by("-created").values("created")[:1]
+
+
+def completions_by_root(tree: CurriculumTree, users) -> dict[int, Completion]:
+    """Overall and per-top-level-section completion of many students in ONE query.
+
+    Only the students' "done" and "skipped" rows are read (every other status counts as not
+    done); they are counted per top-level section in memory. The percentages follow the
+    completion rule of :func:`progress.selectors.completion_percent` (see
+    :func:`percent_from_counts`), over the active topics.
+
+    Args:
+        tree: the active curriculum.
+        users: user ids, or a ``values("user_id")`` subquery selecting them.
+    Returns:
+        ``{user_id: Completion}`` whose ``by_section`` holds the top-level sections only; users
+        without a done or skipped topic are absent (callers treat them as 0 %).
+    """
+    root_of_topic: dict[int, int] = {}
+    topic_total: dict[int, int] = {}
+    for root in tree.roots:
+        topic_ids = tree.topic_ids_under(root.pk)
+        topic_total[root.pk] = len(topic_ids)
+        root_of_topic.update(dict.fromkeys(topic_ids, root.pk))
+    all_topics = len(root_of_topic)
+    counts: dict[int, dict[int, list[int]]] = {}
+    rows = (
+        TopicProgress.objects.filter(user_id__in=users, status__in=[DONE, SKIPPED])
+        .order_by()
+        .values_list("user_id", "section_id", "status")
+    )
+    for user_id, section_id, status in rows:
+        root = root_of_topic.get(section_id)
+        if root is None:
+            continue  # an archived topic
+        pair = counts.setdefault(user_id, {}).setdefault(root, [0, 0])
+        pair[0 if status == DONE else 1] += 1
+    out = {}
+    for user_id, by_root in counts.items():
+        done = sum(d for d, _s in by_root.values())
+        skipped = sum(sk for _d, sk in by_root.values())
+        out[user_id] = Completion(
+            overall=percent_from_counts(done=done, skipped=skipped, total=all_topics),
+            by_section={
+                root: percent_from_counts(done=d, skipped=sk, total=topic_total[root])
+                for root, (d, sk) in by_root.items()
+            },
+        )
+    return out
+
+
+_NO_PROGRESS = Completion(overall=0.0, by_section={})
 
 
 def _student_rows(
     *,
     enrollments: Sequence[Enrollment],
-    tree: CurriculumTree,
+    completions: dict[int, Completion],
     milestones_by_cohort: dict[int, list[tuple[int, int]]],
     columns_by_cohort: dict[int, list[SectionColumn]],
     now: dt.datetime,
-    statuses: dict[int, dict[int, str]] | None = None,
 ) -> list[StudentRow]:
-    """Rows for ``enrollments`` (cohort and user loaded) in two queries: statuses (unless given as
-    ``{user_id: {topic_id: status}}``) and last activity."""
-    user_ids = [e.user_id for e in enrollments]
-    if statuses is None:
-        completions = completion_for_users(tree, user_ids)
-    else:
-        completions = {uid: completion_for_statuses(tree, statuses.get(uid, {})) for uid in user_ids}
-    last = last_activity_for_users(user_ids)
+    """Rows for ``enrollments`` (cohort set, from :func:`enrollments_with_activity`), given their
+    completions (absent users have made no progress). No queries."""
     stalled_days = settings.COHORT_STALLED_DAYS
+    today = timezone.localdate(now)
+    # Only milestones already past due can make a student behind; the due dates are the same for
+    # everyone in a cohort, so they are worked out once here rather than for every student.
+    past_due = {
+        cohort_id: [(sid, week) for sid, week in milestones if today > due_date(start, week)]
+        for cohort_id, (milestones, start) in {
+            e.cohort.pk: (milestones_by_cohort[e.cohort.pk], e.cohort.start_date) for e in enrollments
+        }.items()
+    }
     rows = []
     for enrollment in enrollments:
         cohort = enrollment.cohort
-        completion = completions[enrollment.user_id]
+        completion = completions.get(enrollment.user_id, _NO_PROGRESS)
         pace = student_pace(
             completion_by_section=completion.by_section,
-            milestones=milestones_by_cohort[cohort.pk],
+            milestones=past_due[cohort.pk],
             start_date=cohort.start_date,
-            last_activity=last[enrollment.user_id],
+            last_activity=enrollment.last_activity,
             now=now,
             stalled_days=stalled_days,
             enrolled_on=enrollment.enrolled_on,
         )
-        overdue = set(pace.overdue_section_ids)
-        cells = []
-        for column in columns_by_cohort[cohort.pk]:
-            percent = completion.by_section.get(column.section.pk, 0.0)
-            cells.append(
-                HeatCell(
-                    percent=percent,
-                    bucket=heat_bucket(percent),
-                    label=percent_floor(percent),
-                    overdue=column.section.pk in overdue,
-                )
-            )
         rows.append(
             StudentRow(
                 user=enrollment.user,
                 enrollment=enrollment,
                 completion=completion,
-                cells=cells,
-                last_activity=last[enrollment.user_id],
+                columns=columns_by_cohort[cohort.pk],
+                last_activity=enrollment.last_activity,
                 pace=pace,
-                _columns=columns_by_cohort[cohort.pk],
             )
         )
     return rows
 
 
-def _quiz_figures(user_ids: list[int], tree: CurriculumTree) -> tuple[dict[int, float], dict[int, set[int]], int]:
-    """Best submitted score per user, passed sections per user, and how many active sections have a
-    published quiz (three queries).
+def _quiz_figures(users, tree: CurriculumTree) -> tuple[dict[int, float], dict[int, set[int]], int]:
+    """Best submitted score per user, mastered sections per user, and how many active sections have
+    a published quiz (two queries).
 
     Rules (issue "Cohorts and mentor dashboards"): best quiz score = max ``score_percent`` of the
     user's submitted attempts; a section is mastered when the user has a passed submitted attempt of
     a published quiz of that section.
+
+    Args:
+        users: user ids, or a ``values("user_id")`` subquery selecting them.
+        tree: the active curriculum (quizzes of archived sections do not count for mastery).
     """
     from quizzes.models import Attempt, Quiz
 
-    submitted = Attempt.objects.filter(user_id__in=user_ids, submitted_at__isnull=False)
-    best = {
-        row["user_id"]: float(row["best"])
-        for row in submitted.filter(score_percent__isnull=False).values("user_id").annotate(best=Max("score_percent"))
-    }
-    active = list(tree.by_id)
+    active = set(tree.by_id)
+    best: dict[int, float] = {}
     mastered: dict[int, set[int]] = {}
-    passed = (
-        submitted.filter(passed=True, quiz__is_published=True, quiz__section_id__in=active)
-        .values_list("user_id", "quiz__section_id")
-        .order_by()  # the model's ordering would add started_at to DISTINCT
-        .distinct()
+    rows = (
+        Attempt.objects.filter(user_id__in=users, submitted_at__isnull=False)
+        .values("user_id", "quiz__section_id", "quiz__is_published")
+        .order_by()
+        .annotate(best=Max("score_percent"), passes=Count("pk", filter=Q(passed=True)))
+        .values_list("user_id", "quiz__section_id", "quiz__is_published", "best", "passes")
     )
-    for user_id, section_id in passed:
-        mastered.setdefault(user_id, set()).add(section_id)
+    for user_id, section_id, published, score, passes in rows:
+        if score is not None and (user_id not in best or score > best[user_id]):
+            best[user_id] = score
+        if published and passes and section_id in active:
+            mastered.setdefault(user_id, set()).add(section_id)
     quiz_sections = (
-        Quiz.objects.filter(is_published=True, section_id__in=active).values_list("section_id").distinct().count()
+        Quiz.objects.filter(is_published=True, section_id__in=list(active))
+        .order_by()
+        .values_list("section_id")
+        .distinct()
+        .count()
     )
-    return best, mastered, quiz_sections
+    return {uid: float(score) for uid, score in best.items()}, mastered, quiz_sections
 
 
 # --- The cohort matrix ---------------------------------------------------------------------------
@@ -374,27 +465,27 @@ def cohort_matrix(
             what is overdue.
         tree: the active curriculum, when the caller already has it.
     Returns:
-        A :class:`CohortMatrix` whose rows cover the active enrollments. Costs eight queries (seven
-        with ``tree``), however many students and sections.
+        A :class:`CohortMatrix` whose rows cover the active enrollments. Costs six queries (five
+        with ``tree``): plan, enrollments with last activity, statuses, quiz attempts, quizzes;
+        however many students and sections.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
     tree = tree or curriculum_tree()
     milestones = _milestones_by_cohort([cohort.pk], tree)
     columns = _columns(cohort, tree, milestones[cohort.pk], today)
-    enrollments = list(
-        Enrollment.objects.filter(cohort=cohort, is_active=True).select_related("user").order_by("user__email")
-    )
+    active = Enrollment.objects.filter(cohort=cohort, is_active=True)
+    enrollments = enrollments_with_activity(active)
     for enrollment in enrollments:
         enrollment.cohort = cohort
     rows = _student_rows(
         enrollments=enrollments,
-        tree=tree,
+        completions=completions_by_root(tree, active.values("user_id")),
         milestones_by_cohort=milestones,
         columns_by_cohort={cohort.pk: columns},
         now=now,
     )
-    best, mastered, quiz_sections = _quiz_figures([r.user.pk for r in rows], tree)
+    best, mastered, quiz_sections = _quiz_figures(active.values("user_id"), tree)
     for row in rows:
         row.best_quiz = best.get(row.user.pk)
         row.mastered = len(mastered.get(row.user.pk, ()))
@@ -450,10 +541,10 @@ def matrix_rows(matrix: CohortMatrix, *, sort: str = DEFAULT_SORT, status: str =
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
     if key.startswith("sec-"):
-        index = [c.sort_key for c in matrix.columns].index(key)
+        section_id = int(key.removeprefix("sec-"))
 
         def value(r):
-            return r.cells[index].percent
+            return r.section_percent(section_id)
     else:
         value = {
             "name": lambda r: r.name.casefold(),
@@ -503,11 +594,10 @@ class CohortSummary:
 def cohort_summaries(*, user, now: dt.datetime | None = None) -> list[CohortSummary]:
     """Headline figures of every cohort ``user`` may see, newest first.
 
-    Costs a fixed number of queries (cohorts, mentors, pending counts, enrollments, curriculum,
-    milestones, statuses, last activity) whatever the number of cohorts and students.
+    Costs a fixed number of queries (cohorts with pending counts, mentors, curriculum, plans,
+    enrollments with last activity, statuses) whatever the number of cohorts and students.
     """
     from django.contrib.auth import get_user_model
-    from django.db.models import Count
 
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -523,11 +613,16 @@ def cohort_summaries(*, user, now: dt.datetime | None = None) -> list[CohortSumm
     tree = curriculum_tree()
     milestones = _milestones_by_cohort(by_id, tree)
     columns = {c.pk: _columns(c, tree, milestones[c.pk], today) for c in cohorts}
-    enrollments = list(Enrollment.objects.filter(cohort_id__in=list(by_id), is_active=True).select_related("user"))
+    active = Enrollment.objects.filter(cohort_id__in=list(by_id), is_active=True)
+    enrollments = enrollments_with_activity(active)
     for enrollment in enrollments:
         enrollment.cohort = by_id[enrollment.cohort_id]
     rows = _student_rows(
-        enrollments=enrollments, tree=tree, milestones_by_cohort=milestones, columns_by_cohort=columns, now=now
+        enrollments=enrollments,
+        completions=completions_by_root(tree, active.values("user_id")),
+        milestones_by_cohort=milestones,
+        columns_by_cohort=columns,
+        now=now,
     )
     rows_by_cohort: dict[int, list[StudentRow]] = {c.pk: [] for c in cohorts}
     for row in rows:
@@ -643,6 +738,20 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+#: How long the settled weeks of a cohort's history stay cached (seconds). They only change when
+#: events are back-dated (imports), so this bounds how long such a change may take to show.
+HISTORY_CACHE_SECONDS = 3600
+
+
+def _history_cache_key(cohort: Cohort, cutoffs: list[dt.datetime], student_ids: list[int], topic_ids: list[int]) -> str:
+    """Cache key of the settled history: the cohort, its week ends, its students and the topics."""
+    digest = hashlib.sha256()
+    digest.update(f"{cohort.pk}|{[c.isoformat() for c in cutoffs]}|".encode())
+    digest.update(",".join(map(str, sorted(student_ids))).encode() + b"|")
+    digest.update(",".join(map(str, sorted(topic_ids))).encode())
+    return f"cohorts:history:v1:{cohort.pk}:{digest.hexdigest()}"
+
+
 def cohort_progress_history(
     *,
     cohort: Cohort,
@@ -653,10 +762,19 @@ def cohort_progress_history(
 ) -> ProgressHistory:
     """Reconstruct the cohort's average overall completion week by week from the event log.
 
-    Each student's topic statuses are replayed from their ``ProgressEvent`` rows (``to_status`` of
-    every topic event, oldest first), read in ONE query for all of the cohort's active students;
-    at each week end (local midnight after day 7k−1, in the current time zone) the students'
-    overall completions are averaged. Events of archived topics are ignored.
+    ONE grouped query over the ``ProgressEvent`` rows of the cohort's active students: the
+    database puts each topic event in its week (a ``CASE`` over the week ends: local midnights
+    7 days apart from the start date, in the current time zone) and counts, per student and
+    week, the events entering and leaving "done" and "skipped" (``to_status`` / ``from_status``;
+    the event log records both for every change). Running sums give each student's done and
+    skipped topics at each week end, hence their overall completion by the rule of
+    :func:`progress.selectors.completion_percent`. Events of archived topics are ignored. Rows
+    read: at most students × weeks, whatever the number of events.
+
+    The weeks before the current one are settled (events are appended with the current time), so
+    their counts are cached for :data:`HISTORY_CACHE_SECONDS` under a key made of the cohort, its
+    week ends, its students and the active topics; with them cached the query reads only the
+    current week's events.
 
     Args:
         cohort: the cohort.
@@ -675,62 +793,81 @@ def cohort_progress_history(
     weeks = max(cohort_total_weeks(cohort), last_due)
     start = _local_midnight(cohort.start_date)
     end = min(now, _local_midnight(cohort.end_date + dt.timedelta(days=1)))
+    active = Enrollment.objects.filter(cohort=cohort, is_active=True).order_by()
     if student_ids is None:
-        student_ids = list(
-            Enrollment.objects.filter(cohort=cohort, is_active=True).order_by().values_list("user_id", flat=True)
-        )
+        student_ids = list(active.values_list("user_id", flat=True))
     if end <= start or not student_ids:
         return ProgressHistory(actual=[], planned=planned, weeks=weeks, students=len(student_ids))
 
     elapsed_weeks = (end - start) / dt.timedelta(weeks=1)
-    cutoffs = [(float(k), start + dt.timedelta(weeks=k)) for k in range(math.ceil(elapsed_weeks))]
-    cutoffs.append((elapsed_weeks, end))
-
-    topic_ids = {t.pk for t in tree.topics}
+    # Points: the start (k = 0), each elapsed week end (k = 1 … K−1), and "now" or the end date.
+    cutoffs = [start + dt.timedelta(weeks=k) for k in range(math.ceil(elapsed_weeks))]
+    point_weeks = [float(k) for k in range(len(cutoffs))] + [elapsed_weeks]
+    # Bucket b holds the events between cutoff b−1 and cutoff b; the state at point k is the sum
+    # of buckets 0…k. The last bucket runs to "now" (included) or to the end date (excluded).
+    live = len(cutoffs)
+    topic_ids = [t.pk for t in tree.topics]
     total = len(topic_ids)
-    done = dict.fromkeys(student_ids, 0)
-    skipped = dict.fromkeys(student_ids, 0)
-    state: dict[tuple[int, int], str] = {}
     events = (
-        ProgressEvent.objects.filter(
-            user_id__in=Enrollment.objects.filter(cohort=cohort, is_active=True).values("user_id"),
-            section_id__isnull=False,
-        )
-        # "now" is included (an event recorded this instant counts); a past end date is not.
+        ProgressEvent.objects.filter(user_id__in=active.values("user_id"), section_id__in=topic_ids)
         .filter(Q(created__lte=end) if end == now else Q(created__lt=end))
-        .order_by("created", "pk")
-        .values_list("user_id", "section_id", "to_status", "created")
+        # Only events entering or leaving "done" or "skipped" change a completion.
+        .filter(Q(to_status__in=[DONE, SKIPPED]) | Q(from_status__in=[DONE, SKIPPED]))
     )
-
-    def average() -> float:
-        return sum(percent_from_counts(done=done[u], skipped=skipped[u], total=total) for u in student_ids) / len(
-            student_ids
+    counts = {
+        "done_in": Count("pk", filter=Q(to_status=DONE)),
+        "done_out": Count("pk", filter=Q(from_status=DONE)),
+        "skipped_in": Count("pk", filter=Q(to_status=SKIPPED)),
+        "skipped_out": Count("pk", filter=Q(from_status=SKIPPED)),
+    }
+    # Buckets before the last cutoff are settled (the log is append-only: new events are stamped
+    # "now"), so they are cached; only the live bucket is read on every request.
+    key = _history_cache_key(cohort, cutoffs, student_ids, topic_ids)
+    settled: dict[int, list[tuple[int, int]]] | None = cache.get(key)
+    live_deltas: dict[int, tuple[int, int]] = {}
+    if settled is None:
+        settled = {}
+        bucket = Case(*[When(created__lt=c, then=Value(b)) for b, c in enumerate(cutoffs)], default=Value(live))
+        rows = (
+            events.annotate(bucket=bucket)
+            .values("user_id", "bucket")
+            .order_by()
+            .annotate(**counts)
+            .values_list("user_id", "bucket", *counts)
         )
+        for user_id, b, done_in, done_out, skipped_in, skipped_out in rows:
+            delta = (done_in - done_out, skipped_in - skipped_out)
+            if b == live:
+                live_deltas[user_id] = delta
+            else:
+                settled.setdefault(user_id, [(0, 0)] * live)[b] = delta
+        cache.set(key, settled, HISTORY_CACHE_SECONDS)
+    else:
+        rows = (
+            events.filter(created__gte=cutoffs[-1])
+            .values("user_id")
+            .order_by()
+            .annotate(**counts)
+            .values_list("user_id", *counts)
+        )
+        for user_id, done_in, done_out, skipped_in, skipped_out in rows:
+            live_deltas[user_id] = (done_in - done_out, skipped_in - skipped_out)
 
-    actual: list[ChartPoint] = []
-    index = 0
-    for user_id, section_id, to_status, created in events.iterator(chunk_size=5000):
-        while index < len(cutoffs) - 1 and created >= cutoffs[index][1]:
-            actual.append(ChartPoint(cutoffs[index][0], average()))
-            index += 1
-        if section_id not in topic_ids:
+    points = len(point_weeks)
+    sums = [0.0] * points
+    idle = percent_from_counts(done=0, skipped=0, total=total)
+    for user_id in student_ids:
+        if user_id not in settled and user_id not in live_deltas:
+            sums = [x + idle for x in sums]
             continue
-        key = (user_id, section_id)
-        old = state.get(key, TopicProgress.Status.NOT_STARTED)
-        if old == to_status:
-            continue
-        state[key] = to_status
-        if old == TopicProgress.Status.DONE:
-            done[user_id] -= 1
-        elif old == TopicProgress.Status.SKIPPED:
-            skipped[user_id] -= 1
-        if to_status == TopicProgress.Status.DONE:
-            done[user_id] += 1
-        elif to_status == TopicProgress.Status.SKIPPED:
-            skipped[user_id] += 1
-    while index < len(cutoffs):
-        actual.append(ChartPoint(cutoffs[index][0], average()))
-        index += 1
+        deltas = [*settled.get(user_id, [(0, 0)] * live), live_deltas.get(user_id, (0, 0))]
+        done = skipped = 0
+        for k, (done_delta, skipped_delta) in enumerate(deltas):
+            # Clamp: a log that does not start from "not started" must not give negative counts.
+            done = min(total, max(0, done + done_delta))
+            skipped = min(total - done, max(0, skipped + skipped_delta))
+            sums[k] += percent_from_counts(done=done, skipped=skipped, total=total)
+    actual = [ChartPoint(point_weeks[k], sums[k] / len(student_ids)) for k in range(points)]
     return ProgressHistory(actual=actual, planned=planned, weeks=weeks, students=len(student_ids))
 
 
@@ -788,11 +925,10 @@ def student_record(*, enrollment: Enrollment, now: dt.datetime | None = None) ->
     statuses = all_statuses[enrollment.user_id]
     row = _student_rows(
         enrollments=[enrollment],
-        tree=tree,
+        completions={enrollment.user_id: completion_for_statuses(tree, statuses)},
         milestones_by_cohort=milestones,
         columns_by_cohort={cohort.pk: columns},
         now=now,
-        statuses=all_statuses,
     )[0]
     best, mastered, quiz_sections = _quiz_figures([enrollment.user_id], tree)
     row.best_quiz = best.get(enrollment.user_id)

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -46,6 +47,28 @@ def _matrix_query(request, matrix):
 
 def _invalid_query(request, cohort):
     return render(request, "cohorts/invalid_query.html", {"cohort": cohort}, status=400)
+
+
+#: Students per page of the matrix; sorting and filtering apply to the whole cohort first.
+MATRIX_PAGE_SIZE = 50
+
+
+def _page_links(page, sort: str, status: str) -> list[dict]:
+    """Links to the matrix pages (elided: 1 … 4 5 6 … 10), keeping sort and filter."""
+    if page.paginator.num_pages <= 1:
+        return []
+    links = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+        if number == page.paginator.ELLIPSIS:
+            links.append({"ellipsis": True})
+            continue
+        params = {
+            **({"sort": sort} if sort != selectors.DEFAULT_SORT else {}),
+            **({"status": status} if status else {}),
+            **({"page": number} if number > 1 else {}),
+        }
+        links.append({"number": number, "href": "?" + urlencode(params), "current": number == page.number})
+    return links
 
 
 def _sort_headers(matrix, sort: str, status: str) -> list[dict]:
@@ -117,6 +140,7 @@ def cohort_detail(request, pk):
     if query is None:
         return _invalid_query(request, cohort)
     sort, status, rows = query
+    page = Paginator(rows, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
     history = selectors.cohort_progress_history(
         cohort=cohort,
         now=matrix.now,
@@ -128,7 +152,9 @@ def cohort_detail(request, pk):
     context = {
         "cohort": cohort,
         "matrix": matrix,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
+        "page_links": _page_links(page, sort, status),
         "sort": sort,
         "status": status,
         "headers": _sort_headers(matrix, sort, status),

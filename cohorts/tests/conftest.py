@@ -82,3 +82,13 @@ def scenario(db):
         part_a=part_a, part_b=part_b, topic_t=topic_t, sub_b1=sub_b1,
         a1=a1, a2=a2, b1=b1, b2=b2, b3=b3, quiz_a=quiz_a, quiz_b1=quiz_b1,
     )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The settled weeks of a cohort's history are cached; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -275,3 +275,53 @@ def test_enrollment_for_mentor_refuses_students_outside_the_cohort(scenario):
     for user in (scenario.outsider, scenario.former):
         with pytest.raises(Http404):
             selectors.enrollment_for_mentor(cohort=scenario.cohort, user_id=user.pk)
+
+
+def test_history_caches_settled_weeks_and_reads_only_the_live_week(scenario, django_assert_num_queries):
+    s = scenario
+    matrix = cohort_matrix(cohort=s.cohort, now=NOW)
+    ids = [r.user.pk for r in matrix.rows]
+    kwargs = {"cohort": s.cohort, "tree": matrix.tree, "milestones": matrix.milestones, "student_ids": ids}
+    first = cohort_progress_history(now=NOW, **kwargs)
+    later = NOW + dt.timedelta(hours=1)
+    progress_at(s.bob, s.a1, "done", later)  # recorded in the live week
+    with django_assert_num_queries(1):
+        second = cohort_progress_history(now=later, **kwargs)
+    assert second.actual[:2] == first.actual[:2]
+    bob_gain = 100 / 6 / 3  # Bob: 1 of 6 topics, averaged over 3 students
+    assert second.actual[2].percent == pytest.approx(first.actual[2].percent + bob_gain)
+    # A different roster is a different cache entry.
+    dan = StudentFactory()
+    EnrollmentFactory(cohort=s.cohort, user=dan)
+    third = cohort_progress_history(cohort=s.cohort, now=later, tree=matrix.tree, milestones=matrix.milestones)
+    assert third.students == 4
+    assert third.actual[1].percent == pytest.approx(first.actual[1].percent * 3 / 4)
+
+
+def test_completions_by_root_agree_with_the_progress_rule():
+    """Random statuses on a three-level tree: the counted figures equal progress.selectors'."""
+    import random
+
+    from progress.models import TopicProgress
+    from progress.selectors import completion_for_users
+
+    rng = random.Random(7)
+    roots = [SectionFactory() for _ in range(3)]
+    subs = [SectionFactory(parent=roots[0]), SectionFactory(parent=roots[1])]
+    topics = [SectionFactory(parent=rng.choice(roots[1:] + subs)) for _ in range(12)]
+    archived = SectionFactory(parent=roots[2], is_archived=True)
+    students = [StudentFactory() for _ in range(6)]
+    for student in students:
+        for topic in rng.sample([*topics, archived], 8):
+            status = rng.choice(["not_started", "in_progress", "done", "skipped"])
+            TopicProgress.objects.create(user=student, section=topic, status=status)
+    tree = curriculum_tree()
+    ids = [s.pk for s in students]
+    expected = completion_for_users(tree, ids)
+    counted = selectors.completions_by_root(tree, ids)
+    for uid in ids:
+        got = counted.get(uid)
+        assert (got.overall if got else 0.0) == pytest.approx(expected[uid].overall)
+        for root in tree.roots:
+            value = got.by_section.get(root.pk, 0.0) if got else 0.0
+            assert value == pytest.approx(expected[uid].by_section[root.pk]), (uid, root.pk)

@@ -60,6 +60,10 @@ def test_cohort_page_shows_matrix_chart_and_pills(mentor_client, scenario):
     assert '<td class="num heat heat-10">100%</td>' in html
     assert '<td class="num heat heat-3">33%</td>' in html
     assert '<td class="num heat heat-5 overdue">50%' in html
+    # Last activity: Carol this morning, Alice yesterday, Bob never.
+    assert '<time datetime="2026-09-17T09:00:00+08:00" title="2026-09-17 09:00">today</time>' in html
+    assert '<time datetime="2026-09-16T10:00:00+08:00" title="2026-09-16 10:00">yesterday</time>' in html
+    assert '<td><span class="muted">never</span></td>' in html
     assert '<div class="table-wrap">' in html
     assert 'style="' not in html  # the CSP forbids inline styles
     assert "cohorts/cohorts.css" in html
