@@ -228,3 +228,29 @@ def test_student_goes_from_on_track_to_stalled_as_days_pass(client, scenario):
         assert {r.name: r.status for r in client.get(url).context["rows"]}["Alice"] == PaceStatus.ON_TRACK
     with freeze_time(sh(2026, 9, 23, 10, 0)):
         assert {r.name: r.status for r in client.get(url).context["rows"]}["Alice"] == PaceStatus.STALLED
+
+
+@freeze_time(NOW)
+def test_matrix_is_paginated_after_sorting_and_filtering(mentor_client, scenario):
+    from accounts.models import User
+    from cohorts.views import MATRIX_PAGE_SIZE
+
+    users = User.objects.bulk_create(
+        [User(email=f"extra{i:02d}@x.org", display_name=f"Z{i:02d}", password="!") for i in range(MATRIX_PAGE_SIZE)]
+    )
+    Enrollment.objects.bulk_create(
+        [Enrollment(cohort=scenario.cohort, user=u, enrolled_on=scenario.cohort.start_date) for u in users]
+    )
+    url = reverse("cohorts:cohort_detail", args=[scenario.cohort.pk])
+    first = _html(mentor_client.get(url, {"sort": "name"}))
+    assert _row_names(first)[:3] == ["Alice", "Bob", "Carol"]
+    assert len(_row_names(first)) == MATRIX_PAGE_SIZE
+    assert "Students 1–50 of 53" in first
+    assert '<a href="?sort=name&amp;page=2">2</a>' in first
+    second = _html(mentor_client.get(url, {"sort": "name", "page": 2}))
+    assert _row_names(second) == ["Z47", "Z48", "Z49"]
+    assert '<a href="?sort=name&amp;page=2" aria-current="page">2</a>' in second
+    # The headline figures cover the whole cohort, not the page.
+    assert re.search(r'<span class="stat-value">53</span><span class="stat-label">Students', second)
+    # Past the last page: the last page.
+    assert _row_names(_html(mentor_client.get(url, {"sort": "name", "page": 99}))) == ["Z47", "Z48", "Z49"]
