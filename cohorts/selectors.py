@@ -24,8 +24,14 @@ from cohorts.models import Cohort, Enrollment, PaceMilestone
 from cohorts.pace import PaceStatus, StudentPace, due_date, student_pace
 from curriculum.models import Section
 from curriculum.selectors import CurriculumTree, curriculum_tree
-from progress.models import PaperProgress, ProgressEvent, TopicProgress
-from progress.selectors import Completion, completion_for_statuses, topic_statuses
+from progress.models import ProgressEvent, TopicProgress
+from progress.selectors import (
+    Completion,
+    activity_heatmap,
+    completion_for_statuses,
+    recent_activity,
+    topic_statuses,
+)
 
 DONE = TopicProgress.Status.DONE
 SKIPPED = TopicProgress.Status.SKIPPED
@@ -885,8 +891,10 @@ class StudentRecord:
         topics_by_root: ``{root section id: [(topic, status value, label, pill tone), ...]}`` in
             curriculum order.
         attempts: the student's quiz attempts, newest first (quiz and section loaded), at most 50.
-        events: the student's latest progress events, newest first (section and paper loaded,
-            translated ``from_label`` and ``to_label`` set), at most 50.
+        activity: the student's latest progress events, newest first, described
+            (:class:`progress.selectors.Activity`), at most 50.
+        heatmap: the calendar of active days of the last 26 weeks
+            (:func:`progress.selectors.activity_heatmap`, days in the viewer's time zone).
         quiz_sections: number of active sections with a published quiz.
     """
 
@@ -895,7 +903,8 @@ class StudentRecord:
     columns: list[SectionColumn]
     topics_by_root: dict[int, list[tuple[Section, str]]]
     attempts: list
-    events: list
+    activity: list
+    heatmap: object
     quiz_sections: int
 
 
@@ -934,7 +943,7 @@ def student_record(*, enrollment: Enrollment, now: dt.datetime | None = None) ->
     row.best_quiz = best.get(enrollment.user_id)
     row.mastered = len(mastered.get(enrollment.user_id, ()))
     labels = dict(TopicProgress.Status.choices)
-    topics_by_root = {}
+    topics_by_root: dict[int, list] = {}
     for root in tree.roots:
         topics_by_root[root.pk] = []
         for tid in tree.topic_ids_under(root.pk):
@@ -945,21 +954,15 @@ def student_record(*, enrollment: Enrollment, now: dt.datetime | None = None) ->
         .select_related("quiz__section")
         .order_by("-started_at", "-pk")[:STUDENT_PAGE_LIMIT]
     )
-    events = list(
-        ProgressEvent.objects.filter(user_id=enrollment.user_id)
-        .select_related("section", "paper")
-        .order_by("-created", "-pk")[:STUDENT_PAGE_LIMIT]
-    )
-    labels = {**labels, **dict(PaperProgress.Status.choices)}
-    for event in events:
-        event.from_label = labels.get(event.from_status, event.from_status)
-        event.to_label = labels.get(event.to_status, event.to_status)
+    activity = recent_activity(user_id=enrollment.user_id, limit=STUDENT_PAGE_LIMIT)
+    heatmap = activity_heatmap(user_id=enrollment.user_id, today=today)
     return StudentRecord(
         enrollment=enrollment,
         row=row,
         columns=columns,
         topics_by_root=topics_by_root,
         attempts=attempts,
-        events=events,
+        activity=activity,
+        heatmap=heatmap,
         quiz_sections=quiz_sections,
     )

@@ -14,7 +14,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
+    """An admin, logged in, with English pages."""
+    from django.conf import settings
+
     client.force_login(AdminFactory())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 

@@ -260,13 +260,14 @@ def test_student_record(scenario):
         ("b1", "done"), ("b2", "not_started"), ("b3", "not_started"),
     ]  # fmt: skip
     assert [a.quiz.title for a in record.attempts] == ["附录小测", "b1 小测", "Prompt 小测"]
-    assert [(e.section.title, e.to_status) for e in record.events] == [
+    assert [(a.event.section.title, a.event.to_status) for a in record.activity] == [
         ("b1", "done"),
         ("a2", "skipped"),
         ("a1", "done"),
     ]
-    assert (record.events[1].from_label, record.events[1].to_label) in {("Not started", "Skipped"), ("未开始", "跳过")}
     assert record.quiz_sections == 2
+    # Active days over 26 weeks, in Shanghai days: 09-09, 09-10 and 09-16 had one event each.
+    assert (record.heatmap.total, record.heatmap.active_days) == (3, 3)
 
 
 def test_enrollment_for_mentor_refuses_students_outside_the_cohort(scenario):
