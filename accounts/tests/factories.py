@@ -4,7 +4,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
-from accounts.models import User
+from accounts.models import Invitation, User
 
 PASSWORD = "correct-horse-battery"
 
@@ -50,3 +50,13 @@ class AdminFactory(UserFactory):
 
     is_staff = True
     is_superuser = True
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending, never-sent invitation for a student."""
+
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = "student"

@@ -165,9 +165,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Our sign-up form locks the address of an invitation and enforces SIGNUP_ALLOWED_DOMAINS.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[COIN Portal] "
+# Failed logins: at most 10 a minute per IP address and 5 per 5 minutes per email address; the
+# login page states the per-address figure (https://docs.allauth.org/en/latest/account/rate_limits.html).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Who may sign up: "invite" (default), "domain" (SIGNUP_ALLOWED_DOMAINS) or "open".
 SIGNUP_MODE = env("SIGNUP_MODE", default="invite")
 SIGNUP_ALLOWED_DOMAINS = env.list("SIGNUP_ALLOWED_DOMAINS", default=[])
+# Days an emailed invitation link stays valid (counted from when it was sent).
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 # GitHub login is on only when both values are set.
 GITHUB_CLIENT_ID = env("GITHUB_CLIENT_ID", default="")
 GITHUB_CLIENT_SECRET = env("GITHUB_CLIENT_SECRET", default="")
