@@ -131,7 +131,7 @@ class BulkEnrollReport:
         invited: unknown addresses that got an invitation and a pending enrollment.
         already_enrolled: users already active in this cohort, or addresses already pending for it.
         conflicts: ``(email, other cohort name)`` for users active in another cohort (not moved).
-        invalid: strings that are not valid email addresses.
+        invalid: strings that are not valid email addresses (or that cannot be invited).
     """
 
     enrolled: list[str] = field(default_factory=list)
@@ -153,10 +153,13 @@ class BulkEnrollReport:
 def cohort_bulk_enroll(*, cohort: Cohort, text: str, invited_by, move: bool = False) -> BulkEnrollReport:
     """Enroll every address pasted in ``text`` in ``cohort``.
 
-    Existing users (matched case-insensitively) are enrolled with :func:`enrollment_create`.
-    Unknown addresses get an invitation (``accounts.services.invitation_create``, role student) and
-    a :class:`PendingEnrollment`, turned into an enrollment when they sign up. Each address is
-    handled in its own transaction, so one failure does not undo the others.
+    Existing users (matched case-insensitively on their login address or any of their allauth
+    email addresses) are enrolled with :func:`enrollment_create`. Unknown addresses get a student
+    invitation (``accounts.services.invitation_create``; a pending invitation is kept as it is,
+    role included) and a :class:`PendingEnrollment`, turned into an enrollment when they sign up.
+    Invitation emails (new invitations and pending ones never sent) go out after the commit
+    through ``accounts.tasks.invitations_send_task``. Each address is handled in its own
+    transaction, so one failure does not undo the others.
 
     Args:
         cohort: the target cohort.
@@ -166,7 +169,8 @@ def cohort_bulk_enroll(*, cohort: Cohort, text: str, invited_by, move: bool = Fa
     Returns:
         A :class:`BulkEnrollReport`.
     """
-    from accounts.models import User
+    from accounts.services import InvitationError
+    from accounts.tasks import invitations_send_task
 
     report = BulkEnrollReport()
     valid: list[str] = []
@@ -177,20 +181,26 @@ def cohort_bulk_enroll(*, cohort: Cohort, text: str, invited_by, move: bool = Fa
             report.invalid.append(value)
         else:
             valid.append(value)
-    # Matched case-insensitively: the account manager lower-cases addresses, but rows created
-    # another way may not be.
-    users = {u.email_lower: u for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=valid)}
+    users = _users_by_email(valid)
     active_by_user = {
         e.user_id: e
         for e in Enrollment.objects.select_related("cohort").filter(user__in=list(users.values()), is_active=True)
     }
+    to_send: list[int] = []
     for email in valid:
         user = users.get(email)
         if user is None:
-            if _pending_enrollment_ensure(cohort=cohort, email=email, invited_by=invited_by):
-                report.invited.append(email)
-            else:
+            try:
+                invited, invitation = _pending_enrollment_ensure(cohort=cohort, email=email, invited_by=invited_by)
+            except InvitationError:
+                report.invalid.append(email)
+                continue
+            if not invited:
                 report.already_enrolled.append(email)
+                continue
+            report.invited.append(email)
+            if invitation is not None and invitation.sent_at is None:
+                to_send.append(invitation.pk)
             continue
         active = active_by_user.get(user.pk)
         if active is not None and active.cohort_id == cohort.pk:
@@ -202,14 +212,37 @@ def cohort_bulk_enroll(*, cohort: Cohort, text: str, invited_by, move: bool = Fa
             report.conflicts.append((email, exc.existing.cohort.name))
             continue
         (report.moved if active is not None else report.enrolled).append(email)
+    if to_send:
+        invitations_send_task.delay_on_commit(to_send)
     return report
 
 
-def _pending_enrollment_ensure(*, cohort: Cohort, email: str, invited_by) -> bool:
+def _users_by_email(emails: list[str]) -> dict:
+    """``{lower-case address: User}`` for the addresses that belong to an account: its login
+    address or one of its allauth ``EmailAddress`` rows (two queries)."""
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+
+    # Case-insensitive: the account manager lower-cases addresses, rows created otherwise may not.
+    users = {u.email_lower: u for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)}
+    missing = [e for e in emails if e not in users]
+    if missing:
+        extra = EmailAddress.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=missing)
+        for address in extra.select_related("user"):
+            users.setdefault(address.email_lower, address.user)
+    return users
+
+
+def _pending_enrollment_ensure(*, cohort: Cohort, email: str, invited_by):
     """Invite ``email`` and record its pending enrollment in ``cohort``.
 
-    Returns ``False`` when the address was already pending for this cohort (nothing sent again),
-    ``True`` otherwise (a new or moved pending enrollment).
+    Returns:
+        ``(False, None)`` when the address was already pending for this cohort (nothing to do),
+        else ``(True, invitation)``: a new or moved pending enrollment and the address's pending
+        invitation (``None`` if it was accepted already).
+    Raises:
+        accounts.services.InvitationError: the address cannot be invited.
     """
     from accounts.models import Invitation
     from accounts.services import invitation_create
@@ -217,16 +250,17 @@ def _pending_enrollment_ensure(*, cohort: Cohort, email: str, invited_by) -> boo
     with transaction.atomic():
         pending = PendingEnrollment.objects.select_for_update().filter(email=email).first()
         if pending is not None and pending.cohort_id == cohort.pk:
-            return False
-        if not Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).exists():
-            invitation_create(email=email, role="student", invited_by=invited_by)
+            return False, None
+        invitation = Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).first()
+        if invitation is None:
+            invitation = invitation_create(email=email, role="student", invited_by=invited_by)
         if pending is None:
             PendingEnrollment.objects.create(cohort=cohort, email=email, invited_by=invited_by)
         else:
             pending.cohort = cohort
             pending.invited_by = invited_by
             pending.save(update_fields=["cohort", "invited_by"])
-    return True
+    return True, (invitation if invitation.accepted_at is None else None)
 
 
 def pending_enrollments_resolve(*, user) -> Enrollment | None:

@@ -192,3 +192,59 @@ def test_demo_cohort_is_created_once_with_plan_mentor_and_student():
 def test_demo_cohort_without_curriculum_or_accounts():
     cohort = cohort_demo_ensure(today=dt.date(2026, 9, 28))
     assert (cohort.milestones.count(), cohort.mentors.count(), cohort.enrollments.count()) == (0, 0, 0)
+
+
+def test_bulk_enroll_invites_unknown_addresses_and_enrolls_them_on_sign_up(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    from accounts.models import Invitation, User
+
+    cohort = CohortFactory(name="2026 秋季")
+    mentor = MentorFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = cohort_bulk_enroll(cohort=cohort, text="New.Student@X.org", invited_by=mentor)
+    assert (report.invited, report.enrolled, report.already_enrolled) == (["new.student@x.org"], [], [])
+    invitation = Invitation.objects.get(email="new.student@x.org")
+    assert (invitation.role, invitation.invited_by, invitation.accepted_at) == ("student", mentor, None)
+    assert PendingEnrollment.objects.get().cohort == cohort
+    assert [m.to for m in mailoutbox] == [["new.student@x.org"]]  # the invitation email, after commit
+
+    # Pasting the address again changes nothing and sends nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = cohort_bulk_enroll(cohort=cohort, text="new.student@x.org", invited_by=mentor)
+    assert (again.invited, again.already_enrolled) == ([], ["new.student@x.org"])
+    assert len(mailoutbox) == 1
+
+    # Signing up creates the account: the pending enrollment becomes an enrollment.
+    user = User.objects.create_user("new.student@x.org", "pw-123456789")
+    assert Enrollment.objects.get(user=user).cohort == cohort
+    assert not PendingEnrollment.objects.exists()
+
+
+def test_bulk_enroll_keeps_a_pending_invitations_role_and_moves_the_pending_cohort(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    from accounts.models import Invitation
+    from accounts.services import invitation_create
+
+    first, second = CohortFactory(), CohortFactory()
+    invitation_create(email="ta@x.org", role="mentor")
+    with django_capture_on_commit_callbacks(execute=True):
+        cohort_bulk_enroll(cohort=first, text="ta@x.org", invited_by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = cohort_bulk_enroll(cohort=second, text="ta@x.org", invited_by=None)
+    assert report.invited == ["ta@x.org"]
+    assert Invitation.objects.get(email="ta@x.org").role == "mentor"
+    assert PendingEnrollment.objects.get(email="ta@x.org").cohort == second
+    assert len(mailoutbox) == 1  # the unsent invitation went out once; the move sends nothing new
+
+
+def test_bulk_enroll_matches_secondary_email_addresses():
+    from allauth.account.models import EmailAddress
+
+    cohort = CohortFactory()
+    student = StudentFactory(email="main@x.org")
+    EmailAddress.objects.create(user=student, email="Other@X.org", verified=True, primary=False)
+    report = cohort_bulk_enroll(cohort=cohort, text="other@x.org", invited_by=None)
+    assert report.enrolled == ["other@x.org"]
+    assert Enrollment.objects.get(user=student).cohort == cohort

@@ -256,3 +256,17 @@ def test_matrix_is_paginated_after_sorting_and_filtering(mentor_client, scenario
     assert re.search(r'<span class="stat-value">53</span><span class="stat-label">Students', second)
     # Past the last page: the last page.
     assert _row_names(_html(mentor_client.get(url, {"sort": "name", "page": 99}))) == ["Z47", "Z48", "Z49"]
+
+
+def test_mentor_bulk_enroll_invites_unknown_addresses(
+    mentor_client, scenario, django_capture_on_commit_callbacks, mailoutbox
+):
+    url = reverse("cohorts:cohort_enroll", args=[scenario.cohort.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = mentor_client.post(url, {"emails": "张三 <zhang@x.org>"})
+    html = _html(response)
+    assert "Invited (will join on sign-up): 1</dt>\n    <dd>zhang@x.org</dd>" in html
+    assert [m.to for m in mailoutbox] == [["zhang@x.org"]]
+    from accounts.models import Invitation
+
+    assert Invitation.objects.get(email="zhang@x.org").invited_by == scenario.mentor
