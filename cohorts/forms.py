@@ -11,7 +11,10 @@ class BulkEnrollForm(forms.Form):
 
     emails = forms.CharField(
         label=_("Email addresses"),
-        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "alice@example.org\nbob@example.org"}),
+        widget=forms.Textarea(
+            # vLargeTextField: the admin's full-width text box (the admin page renders this form too).
+            attrs={"rows": 8, "class": "vLargeTextField", "placeholder": "alice@example.org\nbob@example.org"}
+        ),
         help_text=_(
             "One per line, or separated by commas, semicolons or spaces. “Name <address>” as copied "
             "from a mail program works too. Unknown addresses receive an invitation and join the "
