@@ -376,9 +376,16 @@ def _student_rows(
     return rows
 
 
-def _quiz_figures(users, tree: CurriculumTree) -> tuple[dict[int, float], dict[int, set[int]], int]:
-    """Best submitted score per user, mastered sections per user, and how many active sections have
-    a published quiz (two queries).
+def _published_quizzes(tree: CurriculumTree) -> dict[int, int]:
+    """``{quiz id: section id}`` of the published quizzes of active sections (one query)."""
+    from quizzes.models import Quiz
+
+    rows = Quiz.objects.filter(is_published=True).order_by().values_list("pk", "section_id")
+    return {pk: section_id for pk, section_id in rows if section_id in tree.by_id}
+
+
+def _quiz_figures(users, published: dict[int, int]) -> tuple[dict[int, float], dict[int, set[int]]]:
+    """Best submitted score per user and mastered sections per user (one query).
 
     Rules (issue "Cohorts and mentor dashboards"): best quiz score = max ``score_percent`` of the
     user's submitted attempts; a section is mastered when the user has a passed submitted attempt of
@@ -386,33 +393,59 @@ def _quiz_figures(users, tree: CurriculumTree) -> tuple[dict[int, float], dict[i
 
     Args:
         users: user ids, or a ``values("user_id")`` subquery selecting them.
-        tree: the active curriculum (quizzes of archived sections do not count for mastery).
+        published: from :func:`_published_quizzes`.
     """
-    from quizzes.models import Attempt, Quiz
+    from quizzes.models import Attempt
 
-    active = set(tree.by_id)
     best: dict[int, float] = {}
     mastered: dict[int, set[int]] = {}
     rows = (
         Attempt.objects.filter(user_id__in=users, submitted_at__isnull=False)
-        .values("user_id", "quiz__section_id", "quiz__is_published")
+        .values("user_id", "quiz_id")
         .order_by()
         .annotate(best=Max("score_percent"), passes=Count("pk", filter=Q(passed=True)))
-        .values_list("user_id", "quiz__section_id", "quiz__is_published", "best", "passes")
+        .values_list("user_id", "quiz_id", "best", "passes")
     )
-    for user_id, section_id, published, score, passes in rows:
+    for user_id, quiz_id, score, passes in rows:
         if score is not None and (user_id not in best or score > best[user_id]):
             best[user_id] = score
-        if published and passes and section_id in active:
-            mastered.setdefault(user_id, set()).add(section_id)
-    quiz_sections = (
-        Quiz.objects.filter(is_published=True, section_id__in=list(active))
-        .order_by()
-        .values_list("section_id")
-        .distinct()
-        .count()
+        if passes and quiz_id in published:
+            mastered.setdefault(user_id, set()).add(published[quiz_id])
+    return {uid: float(score) for uid, score in best.items()}, mastered
+
+
+#: How long a cohort's computed figures stay cached (seconds). The key changes whenever the
+#: cohort's students, their progress events or quiz attempts, the curriculum or the quizzes change,
+#: so this only bounds the life of entries nobody asks for again.
+FIGURES_CACHE_SECONDS = 600
+
+
+def cohort_data_signature(*, cohort: Cohort, users, student_ids: list[int], tree: CurriculumTree, published) -> str:
+    """A digest that changes whenever the figures of ``cohort`` may change (two small queries).
+
+    It covers the students, the curriculum tree, the published quizzes, and for the students' progress
+    events and quiz attempts: the highest id and the count (plus the number of submitted
+    attempts). Progress rows change only together with a new event (``progress.services`` writes
+    both; the log is append-only), and attempts only by being created or submitted, so these
+    watermarks catch every change.
+    """
+    from quizzes.models import Attempt
+
+    events = ProgressEvent.objects.filter(user_id__in=users).aggregate(last=Max("pk"), n=Count("pk"))
+    attempts = Attempt.objects.filter(user_id__in=users).aggregate(
+        last=Max("pk"), n=Count("pk"), submitted=Count("pk", filter=Q(submitted_at__isnull=False))
     )
-    return {uid: float(score) for uid, score in best.items()}, mastered, quiz_sections
+    digest = hashlib.sha256()
+    for part in (
+        cohort.pk,
+        sorted(student_ids),
+        [(section.pk, section.parent_id) for section in tree.sections],
+        sorted(published.items()),
+        sorted(events.items()),
+        sorted(attempts.items()),
+    ):
+        digest.update(repr(part).encode() + b"|")
+    return digest.hexdigest()
 
 
 # --- The cohort matrix ---------------------------------------------------------------------------
@@ -432,6 +465,8 @@ class CohortMatrix:
         now: the aware time the figures were computed for.
         week: the cohort's current week (:func:`cohort_week`).
         total_weeks: :func:`cohort_total_weeks`.
+        counts: ``{PaceStatus value: number of students}``.
+        signature: :func:`cohort_data_signature` of the data the figures come from.
     """
 
     cohort: Cohort
@@ -444,6 +479,7 @@ class CohortMatrix:
     week: int
     total_weeks: int
     counts: dict[str, int] = field(default_factory=dict)
+    signature: str = ""
 
     @property
     def average_overall(self) -> float | None:
@@ -471,9 +507,11 @@ def cohort_matrix(
             what is overdue.
         tree: the active curriculum, when the caller already has it.
     Returns:
-        A :class:`CohortMatrix` whose rows cover the active enrollments. Costs six queries (five
-        with ``tree``): plan, enrollments with last activity, statuses, quiz attempts, quizzes;
-        however many students and sections.
+        A :class:`CohortMatrix` whose rows cover the active enrollments, however many students
+        and sections in a fixed number of queries: plan, enrollments with last activity, published
+        quizzes, the data signature (two), and, unless cached under that signature, statuses and
+        quiz attempts (plus the curriculum without ``tree``). Pace (behind, stalled) is always
+        worked out afresh for ``now``.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -481,17 +519,27 @@ def cohort_matrix(
     milestones = _milestones_by_cohort([cohort.pk], tree)
     columns = _columns(cohort, tree, milestones[cohort.pk], today)
     active = Enrollment.objects.filter(cohort=cohort, is_active=True)
+    users = active.values("user_id")
     enrollments = enrollments_with_activity(active)
     for enrollment in enrollments:
         enrollment.cohort = cohort
+    published = _published_quizzes(tree)
+    signature = cohort_data_signature(
+        cohort=cohort, users=users, student_ids=[e.user_id for e in enrollments], tree=tree, published=published
+    )
+    key = f"cohorts:figures:v1:{cohort.pk}:{signature}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = (completions_by_root(tree, users), *_quiz_figures(users, published))
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    completions, best, mastered = figures
     rows = _student_rows(
         enrollments=enrollments,
-        completions=completions_by_root(tree, active.values("user_id")),
+        completions=completions,
         milestones_by_cohort=milestones,
         columns_by_cohort={cohort.pk: columns},
         now=now,
     )
-    best, mastered, quiz_sections = _quiz_figures(active.values("user_id"), tree)
     for row in rows:
         row.best_quiz = best.get(row.user.pk)
         row.mastered = len(mastered.get(row.user.pk, ()))
@@ -501,11 +549,12 @@ def cohort_matrix(
         columns=columns,
         rows=rows,
         milestones=milestones[cohort.pk],
-        quiz_sections=quiz_sections,
+        quiz_sections=len(set(published.values())),
         now=now,
         week=cohort_week(cohort, today),
         total_weeks=cohort_total_weeks(cohort),
         counts=_status_counts(rows),
+        signature=signature,
     )
 
 
@@ -758,6 +807,44 @@ def _history_cache_key(cohort: Cohort, cutoffs: list[dt.datetime], student_ids: 
     return f"cohorts:history:v1:{cohort.pk}:{digest.hexdigest()}"
 
 
+def _history_deltas(events, counts: dict, cutoffs: list[dt.datetime], key: str):
+    """Per-student (done, skipped) changes per week bucket: ``(settled, live)`` where ``settled``
+    maps a user to one pair per settled bucket and ``live`` to the pair of the current bucket.
+    The settled buckets are read from / written to the cache under ``key``; one query."""
+    live = len(cutoffs)
+    settled: dict[int, list[tuple[int, int]]] | None = cache.get(key)
+    live_deltas: dict[int, tuple[int, int]] = {}
+    if settled is None:
+        settled = {}
+        bucket = Case(*[When(created__lt=c, then=Value(b)) for b, c in enumerate(cutoffs)], default=Value(live))
+        rows = (
+            events.annotate(bucket=bucket)
+            .values("user_id", "bucket")
+            .order_by()
+            .annotate(**counts)
+            .values_list("user_id", "bucket", *counts)
+        )
+        for user_id, b, done_in, done_out, skipped_in, skipped_out in rows:
+            delta = (done_in - done_out, skipped_in - skipped_out)
+            if b == live:
+                live_deltas[user_id] = delta
+            else:
+                settled.setdefault(user_id, [(0, 0)] * live)[b] = delta
+        cache.set(key, settled, HISTORY_CACHE_SECONDS)
+    else:
+        rows = (
+            events.filter(created__gte=cutoffs[-1])
+            .values("user_id")
+            .order_by()
+            .annotate(**counts)
+            .values_list("user_id", *counts)
+        )
+        for user_id, done_in, done_out, skipped_in, skipped_out in rows:
+            live_deltas[user_id] = (done_in - done_out, skipped_in - skipped_out)
+
+    return settled, live_deltas
+
+
 def cohort_progress_history(
     *,
     cohort: Cohort,
@@ -765,6 +852,7 @@ def cohort_progress_history(
     tree: CurriculumTree | None = None,
     milestones: list[tuple[int, int]] | None = None,
     student_ids: list[int] | None = None,
+    signature: str = "",
 ) -> ProgressHistory:
     """Reconstruct the cohort's average overall completion week by week from the event log.
 
@@ -787,6 +875,8 @@ def cohort_progress_history(
         now: aware "now" (default ``timezone.now()``).
         tree, milestones, student_ids: reuse what the caller already loaded (see
             :func:`cohort_matrix`); ``student_ids`` are the users of the active enrollments.
+        signature: :attr:`CohortMatrix.signature`; when given, the whole history is cached under
+            it and read back without a query while nothing changed.
     Returns:
         A :class:`ProgressHistory`.
     """
@@ -829,35 +919,15 @@ def cohort_progress_history(
     # Buckets before the last cutoff are settled (the log is append-only: new events are stamped
     # "now"), so they are cached; only the live bucket is read on every request.
     key = _history_cache_key(cohort, cutoffs, student_ids, topic_ids)
-    settled: dict[int, list[tuple[int, int]]] | None = cache.get(key)
-    live_deltas: dict[int, tuple[int, int]] = {}
-    if settled is None:
-        settled = {}
-        bucket = Case(*[When(created__lt=c, then=Value(b)) for b, c in enumerate(cutoffs)], default=Value(live))
-        rows = (
-            events.annotate(bucket=bucket)
-            .values("user_id", "bucket")
-            .order_by()
-            .annotate(**counts)
-            .values_list("user_id", "bucket", *counts)
-        )
-        for user_id, b, done_in, done_out, skipped_in, skipped_out in rows:
-            delta = (done_in - done_out, skipped_in - skipped_out)
-            if b == live:
-                live_deltas[user_id] = delta
-            else:
-                settled.setdefault(user_id, [(0, 0)] * live)[b] = delta
-        cache.set(key, settled, HISTORY_CACHE_SECONDS)
+    # With the data signature of the figures, the whole result is cached: nothing changed since.
+    full_key = f"{key}:{signature}" if signature else None
+    cached = cache.get(full_key) if full_key else None
+    if cached is not None:
+        settled, live_deltas = cached
     else:
-        rows = (
-            events.filter(created__gte=cutoffs[-1])
-            .values("user_id")
-            .order_by()
-            .annotate(**counts)
-            .values_list("user_id", *counts)
-        )
-        for user_id, done_in, done_out, skipped_in, skipped_out in rows:
-            live_deltas[user_id] = (done_in - done_out, skipped_in - skipped_out)
+        settled, live_deltas = _history_deltas(events, counts, cutoffs, key)
+        if full_key:
+            cache.set(full_key, (settled, live_deltas), FIGURES_CACHE_SECONDS)
 
     points = len(point_weeks)
     sums = [0.0] * points
@@ -939,7 +1009,9 @@ def student_record(*, enrollment: Enrollment, now: dt.datetime | None = None) ->
         columns_by_cohort={cohort.pk: columns},
         now=now,
     )[0]
-    best, mastered, quiz_sections = _quiz_figures([enrollment.user_id], tree)
+    published = _published_quizzes(tree)
+    best, mastered = _quiz_figures([enrollment.user_id], published)
+    quiz_sections = len(set(published.values()))
     row.best_quiz = best.get(enrollment.user_id)
     row.mastered = len(mastered.get(enrollment.user_id, ()))
     labels = dict(TopicProgress.Status.choices)

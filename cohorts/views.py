@@ -147,6 +147,7 @@ def cohort_detail(request, pk):
         tree=matrix.tree,
         milestones=matrix.milestones,
         student_ids=[r.user.pk for r in matrix.rows],
+        signature=matrix.signature,
     )
     csv_params = urlencode({k: v for k, v in (("sort", sort), ("status", status)) if v})
     context = {

@@ -270,3 +270,21 @@ def test_mentor_bulk_enroll_invites_unknown_addresses(
     from accounts.models import Invitation
 
     assert Invitation.objects.get(email="zhang@x.org").invited_by == scenario.mentor
+
+
+def test_cached_figures_follow_new_quiz_attempts_and_enrollments(mentor_client, scenario):
+    """The figures are cached under a signature of the data: any change shows at once."""
+    from cohorts.tests.factories import attempt_add
+
+    url = reverse("cohorts:cohort_detail", args=[scenario.cohort.pk])
+    with freeze_time(NOW):
+        first = {r.name: (r.best_quiz, r.mastered) for r in mentor_client.get(url).context["rows"]}
+        assert first["Bob"] == (None, 0)
+        assert {r.name: (r.best_quiz, r.mastered) for r in mentor_client.get(url).context["rows"]} == first
+        attempt_add(scenario.bob, scenario.quiz_a, score=95, passed=True, at=NOW - dt.timedelta(minutes=20))
+        assert {r.name: (r.best_quiz, r.mastered) for r in mentor_client.get(url).context["rows"]}["Bob"] == (95.0, 1)
+        dan = StudentFactory(display_name="Dan")
+        Enrollment.objects.create(cohort=scenario.cohort, user=dan, enrolled_on=scenario.cohort.start_date)
+        response = mentor_client.get(url)
+    assert sorted(r.name for r in response.context["rows"]) == ["Alice", "Bob", "Carol", "Dan"]
+    assert response.context["history"].students == 4
