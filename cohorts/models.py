@@ -1,6 +1,7 @@
 """Cohorts (an intake of students with mentors), enrollments and the cohort's pace plan."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,11 @@ class Cohort(TimeStampedModel):
         verbose_name_plural = _("cohorts")
         ordering = ["-start_date", "name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="cohort_dates_order"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="cohort_dates_order",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
         ]
 
     def __str__(self):
@@ -114,3 +119,8 @@ class PaceMilestone(models.Model):
 
     def __str__(self):
         return f"{self.section} · {self.due_week}"
+
+    def clean(self):
+        """Refuse a section that is not top-level: the plan sets a due week per top-level section."""
+        if self.section_id is not None and self.section.parent_id is not None:
+            raise ValidationError({"section": _("Choose a top-level section.")}, code="not_top_level")

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from freezegun import freeze_time
 
 from accounts.tests.factories import MentorFactory, StudentFactory, UserFactory
@@ -248,3 +249,21 @@ def test_bulk_enroll_matches_secondary_email_addresses():
     report = cohort_bulk_enroll(cohort=cohort, text="other@x.org", invited_by=None)
     assert report.enrolled == ["other@x.org"]
     assert Enrollment.objects.get(user=student).cohort == cohort
+
+
+@translation.override("en")
+def test_models_explain_invalid_dates_and_plan_sections():
+    from django.core.exceptions import ValidationError
+
+    from cohorts.models import Cohort as CohortModel
+
+    cohort = CohortModel(name="x", start_date=dt.date(2026, 9, 7), end_date=dt.date(2026, 9, 6))
+    with pytest.raises(ValidationError) as info:
+        cohort.full_clean()
+    assert "The end date cannot be before the start date." in str(info.value)
+    part = SectionFactory()
+    topic = SectionFactory(parent=part)
+    milestone = PaceMilestone(cohort=CohortFactory(), section=topic, due_week=2)
+    with pytest.raises(ValidationError) as info:
+        milestone.full_clean()
+    assert info.value.message_dict == {"section": ["Choose a top-level section."]}
