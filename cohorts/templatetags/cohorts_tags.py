@@ -2,8 +2,7 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,21 +15,21 @@ def heat_cells(row) -> str:
 
     Each cell shows the completion rounded down and has the classes ``heat heat-<bucket>`` (10 %
     buckets, styled in ``cohorts.css``; no inline styles) plus ``overdue`` and a marker when the
-    section is past due. Built in Python: a cohort page has thousands of cells and this is the hot
-    loop of its rendering. Every value is an integer or a constant, except the translated marker
-    text, which is escaped.
+    section is past due. Built with ``format_html_join`` in one call: a cohort page has
+    hundreds of cells and this is the hot loop of its rendering.
     """
-    overdue_text = escape(_("past due, not complete"))
-    marker = (
-        f'<span class="overdue-mark" title="{overdue_text}">!<span class="visually-hidden">{overdue_text}</span></span>'
+    text = _("past due, not complete")
+    marker = format_html(
+        '<span class="overdue-mark" title="{}">!<span class="visually-hidden">{}</span></span>', text, text
     )
-    parts = []
-    for cell in row.cells:
-        if cell.overdue:
-            parts.append(f'<td class="num heat heat-{int(cell.bucket)} overdue">{int(cell.label)}%{marker}</td>')
-        else:
-            parts.append(f'<td class="num heat heat-{int(cell.bucket)}">{int(cell.label)}%</td>')
-    return mark_safe("".join(parts))  # noqa: S308 - integers and escaped text only
+    return format_html_join(
+        "",
+        '<td class="num heat heat-{}{}">{}%{}</td>',
+        (
+            (cell.bucket, " overdue" if cell.overdue else "", cell.label, marker if cell.overdue else "")
+            for cell in row.cells
+        ),
+    )
 
 
 @register.simple_tag
