@@ -190,8 +190,8 @@ class StudentRow:
     """A student's line in the cohort matrix.
 
     Attributes:
-        user: the student (``accounts.User``; only id, email and display name are loaded).
-        enrollment: the active :class:`Enrollment`.
+        user: the student (:class:`StudentRef`, or the ``accounts.User`` on the student page).
+        enrollment: the active enrollment (:class:`EnrolledStudent`, or the :class:`Enrollment`).
         completion: overall and per-top-level-section completion (:class:`progress.selectors.Completion`).
         columns: the matrix columns (:class:`SectionColumn`), shared by all rows.
         last_activity: aware datetime of the latest progress event, or ``None``.
@@ -200,8 +200,8 @@ class StudentRow:
         mastered: number of sections whose published quiz the student has passed.
     """
 
-    user: object
-    enrollment: Enrollment
+    user: StudentRef
+    enrollment: EnrolledStudent
     completion: Completion
     columns: list[SectionColumn] = field(repr=False)
     last_activity: dt.datetime | None
@@ -261,17 +261,60 @@ class StudentRow:
         return [by_id[sid] for sid in self.pace.overdue_section_ids if sid in by_id]
 
 
-def enrollments_with_activity(queryset) -> list[Enrollment]:
-    """Evaluate an :class:`Enrollment` queryset with each user (id, email, display name) and
-    ``last_activity`` (aware datetime of the user's latest ``ProgressEvent``, or ``None``) in ONE
-    query. The latest event is read per student through the index on (user, created), so the cost
-    follows the number of students, not of events."""
-    return list(
-        queryset.select_related("user")
-        .only("cohort_id", "enrolled_on", "is_active", "user__email", "user__display_name")
-        .annotate(last_activity=Subquery(_latest_event_time()))
+@dataclass(frozen=True, slots=True)
+class StudentRef:
+    """The fields of a student the cohort pages show. Plain records rather than model instances:
+    a cohort page handles hundreds of students per request.
+
+    Attributes:
+        pk: the ``accounts.User`` id.
+        email: login address.
+        display_name: display name (may be empty).
+    """
+
+    pk: int
+    email: str
+    display_name: str
+
+    def __str__(self):
+        # Same rule as accounts.User.__str__.
+        return self.display_name or self.email
+
+
+@dataclass(slots=True)
+class EnrolledStudent:
+    """An active enrollment as the cohort pages use it (see :func:`enrollments_with_activity`).
+
+    Attributes:
+        pk: the :class:`Enrollment` id.
+        cohort_id: its cohort (``cohort`` is set by the caller).
+        user_id, user: the student (:class:`StudentRef`).
+        enrolled_on: enrollment date.
+        last_activity: aware datetime of the student's latest ``ProgressEvent``, or ``None``.
+    """
+
+    pk: int
+    cohort_id: int
+    user_id: int
+    user: StudentRef
+    enrolled_on: dt.date
+    last_activity: dt.datetime | None
+    cohort: Cohort | None = None
+
+
+def enrollments_with_activity(queryset) -> list[EnrolledStudent]:
+    """Evaluate an :class:`Enrollment` queryset as :class:`EnrolledStudent` records, with each
+    student's latest activity, in ONE query. The latest event is read per student through the
+    index on (user, created), so the cost follows the number of students, not of events."""
+    rows = (
+        queryset.annotate(last_activity=Subquery(_latest_event_time()))
         .order_by()
+        .values_list("pk", "cohort_id", "user_id", "user__email", "user__display_name", "enrolled_on", "last_activity")
     )
+    return [
+        EnrolledStudent(pk, cohort_id, user_id, StudentRef(user_id, email, name), enrolled_on, last_activity)
+        for pk, cohort_id, user_id, email, name, enrolled_on, last_activity in rows
+    ]
 
 
 def _latest_event_time():
@@ -332,14 +375,15 @@ _NO_PROGRESS = Completion(overall=0.0, by_section={})
 
 def _student_rows(
     *,
-    enrollments: Sequence[Enrollment],
+    enrollments: Sequence[EnrolledStudent],
     completions: dict[int, Completion],
     milestones_by_cohort: dict[int, list[tuple[int, int]]],
     columns_by_cohort: dict[int, list[SectionColumn]],
     now: dt.datetime,
 ) -> list[StudentRow]:
-    """Rows for ``enrollments`` (cohort set, from :func:`enrollments_with_activity`), given their
-    completions (absent users have made no progress). No queries."""
+    """Rows for ``enrollments`` (cohort set; from :func:`enrollments_with_activity`, or an
+    :class:`Enrollment` annotated with ``last_activity``), given their completions (absent users
+    have made no progress). No queries."""
     stalled_days = settings.COHORT_STALLED_DAYS
     today = timezone.localdate(now)
     # Only milestones already past due can make a student behind; the due dates are the same for
