@@ -16,7 +16,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -468,16 +468,29 @@ def cohort_data_signature(*, cohort: Cohort, users, student_ids: list[int], tree
     """A digest that changes whenever the figures of ``cohort`` may change (two small queries).
 
     It covers the students, the curriculum tree, the published quizzes, and for the students' progress
-    events and quiz attempts: the highest id and the count (plus the number of submitted
-    attempts). Progress rows change only together with a new event (``progress.services`` writes
+    events and quiz attempts: the highest id and the count, plus a checksum (sums and counts per
+    status). Progress rows change only together with a new event (``progress.services`` writes
     both; the log is append-only), and attempts only by being created or submitted, so these
     watermarks catch every change.
     """
     from quizzes.models import Attempt
 
-    events = ProgressEvent.objects.filter(user_id__in=users).aggregate(last=Max("pk"), n=Count("pk"))
+    # Highest id and count catch every insert and delete; the sums and per-status counts are a
+    # checksum against ids being reused (a test database rolled back between tests).
+    events = ProgressEvent.objects.filter(user_id__in=users).aggregate(
+        last=Max("pk"),
+        n=Count("pk"),
+        sections=Sum("section_id"),
+        done=Count("pk", filter=Q(to_status=DONE)),
+        skipped=Count("pk", filter=Q(to_status=SKIPPED)),
+        latest=Max("created"),
+    )
     attempts = Attempt.objects.filter(user_id__in=users).aggregate(
-        last=Max("pk"), n=Count("pk"), submitted=Count("pk", filter=Q(submitted_at__isnull=False))
+        last=Max("pk"),
+        n=Count("pk"),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        passed=Count("pk", filter=Q(passed=True)),
+        scores=Sum("score_percent"),
     )
     digest = hashlib.sha256()
     for part in (

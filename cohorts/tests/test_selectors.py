@@ -326,3 +326,29 @@ def test_completions_by_root_agree_with_the_progress_rule():
         for root in tree.roots:
             value = got.by_section.get(root.pk, 0.0) if got else 0.0
             assert value == pytest.approx(expected[uid].by_section[root.pk]), (uid, root.pk)
+
+
+def test_data_signature_changes_with_any_progress_or_attempt_change(scenario):
+    from progress.models import ProgressEvent
+    from quizzes.models import Attempt
+
+    s = scenario
+    tree = curriculum_tree()
+    users = s.cohort.enrollments.filter(is_active=True).values("user_id")
+    ids = [s.alice.pk, s.bob.pk, s.carol.pk]
+
+    def signature():
+        return selectors.cohort_data_signature(
+            cohort=s.cohort, users=users, student_ids=ids, tree=tree, published=selectors._published_quizzes(tree)
+        )
+
+    seen = {signature()}
+    # Same ids and counts, other status (as when ids are reused after a rollback): still different.
+    ProgressEvent.objects.filter(user=s.carol).update(to_status="skipped")
+    seen.add(signature())
+    Attempt.objects.filter(user=s.carol, submitted_at__isnull=True).update(submitted_at=NOW, score_percent=10)
+    seen.add(signature())
+    s.quiz_b1.is_published = False
+    s.quiz_b1.save(update_fields=["is_published"])
+    seen.add(signature())
+    assert len(seen) == 4
