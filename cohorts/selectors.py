@@ -458,6 +458,12 @@ def _quiz_figures(users, published: dict[int, int]) -> tuple[dict[int, float], d
     return {uid: float(score) for uid, score in best.items()}, mastered
 
 
+def _cache_enabled() -> bool:
+    """``settings.COHORT_CACHE_ENABLED`` (default ``True``), read per call: whether the cohort pages
+    cache their figures and the settled weeks of their history in Django's cache."""
+    return getattr(settings, "COHORT_CACHE_ENABLED", True)
+
+
 #: How long a cohort's computed figures stay cached (seconds). The key changes whenever the
 #: cohort's students, their progress events or quiz attempts, the curriculum or the quizzes change,
 #: so this only bounds the life of entries nobody asks for again.
@@ -465,26 +471,24 @@ FIGURES_CACHE_SECONDS = 600
 
 
 def cohort_data_signature(*, cohort: Cohort, users, student_ids: list[int], tree: CurriculumTree, published) -> str:
-    """A digest that changes whenever the figures of ``cohort`` may change (two small queries).
+    """A digest that changes whenever the figures of ``cohort`` may change (three small queries).
 
-    It covers the students, the curriculum tree, the published quizzes, and for the students' progress
-    events and quiz attempts: the highest id and the count, plus a checksum (sums and counts per
-    status). Progress rows change only together with a new event (``progress.services`` writes
-    both; the log is append-only), and attempts only by being created or submitted, so these
-    watermarks catch every change.
+    It covers the students, the curriculum tree, the published quizzes, the students' progress
+    events (highest id, count), progress rows (latest ``modified``, count) and quiz attempts
+    (highest id, counts, sum of scores). Progress rows change only together with a new event
+    (``progress.services`` writes both; the log is append-only), and attempts only by being
+    created or submitted, so these watermarks catch every change.
+
+    Caveat for test suites: a database rolled back between tests (SQLite reuses ids) can repeat a
+    signature with other data; clear the cache between tests or set ``COHORT_CACHE_ENABLED =
+    False`` (see :func:`_cache_enabled`).
     """
     from quizzes.models import Attempt
 
-    # Highest id and count catch every insert and delete; the sums and per-status counts are a
-    # checksum against ids being reused (a test database rolled back between tests).
-    events = ProgressEvent.objects.filter(user_id__in=users).aggregate(
-        last=Max("pk"),
-        n=Count("pk"),
-        sections=Sum("section_id"),
-        done=Count("pk", filter=Q(to_status=DONE)),
-        skipped=Count("pk", filter=Q(to_status=SKIPPED)),
-        latest=Max("created"),
-    )
+    # Highest id and count catch every insert and delete (index-only scans, cheap); the progress
+    # rows' latest change is a second watermark for the statuses themselves.
+    events = ProgressEvent.objects.filter(user_id__in=users).aggregate(last=Max("pk"), n=Count("pk"))
+    rows = TopicProgress.objects.filter(user_id__in=users).aggregate(changed=Max("modified"), n=Count("pk"))
     attempts = Attempt.objects.filter(user_id__in=users).aggregate(
         last=Max("pk"),
         n=Count("pk"),
@@ -499,6 +503,7 @@ def cohort_data_signature(*, cohort: Cohort, users, student_ids: list[int], tree
         [(section.pk, section.parent_id) for section in tree.sections],
         sorted(published.items()),
         sorted(events.items()),
+        sorted(rows.items()),
         sorted(attempts.items()),
     ):
         digest.update(repr(part).encode() + b"|")
@@ -585,10 +590,11 @@ def cohort_matrix(
         cohort=cohort, users=users, student_ids=[e.user_id for e in enrollments], tree=tree, published=published
     )
     key = f"cohorts:figures:v1:{cohort.pk}:{signature}"
-    figures = cache.get(key)
+    figures = cache.get(key) if _cache_enabled() else None
     if figures is None:
         figures = (completions_by_root(tree, users), *_quiz_figures(users, published))
-        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+        if _cache_enabled():
+            cache.set(key, figures, FIGURES_CACHE_SECONDS)
     completions, best, mastered = figures
     rows = _student_rows(
         enrollments=enrollments,
@@ -869,7 +875,7 @@ def _history_deltas(events, counts: dict, cutoffs: list[dt.datetime], key: str):
     maps a user to one pair per settled bucket and ``live`` to the pair of the current bucket.
     The settled buckets are read from / written to the cache under ``key``; one query."""
     live = len(cutoffs)
-    settled: dict[int, list[tuple[int, int]]] | None = cache.get(key)
+    settled: dict[int, list[tuple[int, int]]] | None = cache.get(key) if _cache_enabled() else None
     live_deltas: dict[int, tuple[int, int]] = {}
     if settled is None:
         settled = {}
@@ -887,7 +893,8 @@ def _history_deltas(events, counts: dict, cutoffs: list[dt.datetime], key: str):
                 live_deltas[user_id] = delta
             else:
                 settled.setdefault(user_id, [(0, 0)] * live)[b] = delta
-        cache.set(key, settled, HISTORY_CACHE_SECONDS)
+        if _cache_enabled():
+            cache.set(key, settled, HISTORY_CACHE_SECONDS)
     else:
         rows = (
             events.filter(created__gte=cutoffs[-1])
@@ -977,7 +984,7 @@ def cohort_progress_history(
     # "now"), so they are cached; only the live bucket is read on every request.
     key = _history_cache_key(cohort, cutoffs, student_ids, topic_ids)
     # With the data signature of the figures, the whole result is cached: nothing changed since.
-    full_key = f"{key}:{signature}" if signature else None
+    full_key = f"{key}:{signature}" if signature and _cache_enabled() else None
     cached = cache.get(full_key) if full_key else None
     if cached is not None:
         settled, live_deltas = cached

@@ -329,7 +329,8 @@ def test_completions_by_root_agree_with_the_progress_rule():
 
 
 def test_data_signature_changes_with_any_progress_or_attempt_change(scenario):
-    from progress.models import ProgressEvent
+    from progress.models import TopicProgress
+    from progress.services import progress_record
     from quizzes.models import Attempt
 
     s = scenario
@@ -343,12 +344,26 @@ def test_data_signature_changes_with_any_progress_or_attempt_change(scenario):
         )
 
     seen = {signature()}
-    # Same ids and counts, other status (as when ids are reused after a rollback): still different.
-    ProgressEvent.objects.filter(user=s.carol).update(to_status="skipped")
+    with freeze_time(NOW):
+        progress_record(user=s.carol, section=s.a2, status="done")
+    seen.add(signature())
+    # A progress row changed in place (same events) still changes it, through its modified stamp.
+    TopicProgress.objects.filter(user=s.carol, section=s.a2).update(
+        status="skipped", modified=timezone.now() + dt.timedelta(days=1)
+    )
     seen.add(signature())
     Attempt.objects.filter(user=s.carol, submitted_at__isnull=True).update(submitted_at=NOW, score_percent=10)
     seen.add(signature())
     s.quiz_b1.is_published = False
     s.quiz_b1.save(update_fields=["is_published"])
     seen.add(signature())
-    assert len(seen) == 4
+    assert len(seen) == 5
+
+
+def test_caching_can_be_turned_off(scenario, settings, django_assert_num_queries):
+    settings.COHORT_CACHE_ENABLED = False
+    tree = curriculum_tree()
+    cohort_matrix(cohort=scenario.cohort, now=NOW, tree=tree)
+    # plan, enrollments, quizzes, 3 for the signature, statuses, attempts: nothing from the cache
+    with django_assert_num_queries(8):
+        cohort_matrix(cohort=scenario.cohort, now=NOW, tree=tree)
