@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.services import demo_accounts_ensure
+from cohorts.services import cohort_demo_ensure
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             call_command("load_quizzes", str(DEFAULT_QUIZ_BANK_PATH), skip_missing_sections=True, verbosity=0)
             self.stdout.write(self.style.SUCCESS("Default quiz bank loaded."))
         accounts = demo_accounts_ensure()
+        cohort_demo_ensure()  # after the demo accounts: it adds the mentor and enrolls the student
         self.stdout.write(f"Demo logins (open http://{host}/):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<8} {account.email:<22} {account.password}")
