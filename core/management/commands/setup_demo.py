@@ -22,6 +22,8 @@ class Command(BaseCommand):
 
         call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
         accounts = demo_accounts_ensure()
+        # Reminders: the every-15-minutes beat schedule, and an idle demo student to nudge.
+        call_command("setup_reminders", "--demo", verbosity=0)
         self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
         self.stdout.write(f"Demo logins (open http://{host}/):")
         for account in accounts:
