@@ -151,7 +151,7 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-def _with_verified_email(qs):
+def with_verified_email(qs):
     """Annotate ``verified_email``: the user's verified address, primary first (allauth's EmailAddress)."""
     address = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True).order_by("-primary", "pk")
     return qs.annotate(verified_email=Subquery(address.values("email")[:1]))
@@ -321,7 +321,7 @@ VERDICTS = {
 def reminder_facts(*, user_id: int, kind: str, tree: CurriculumTree):
     """Fresh facts for one user and kind (:class:`StudentFacts` or :class:`MentorFacts`), or ``None``
     when the user no longer exists. A handful of queries."""
-    user = _with_verified_email(User.objects.filter(pk=user_id)).first()
+    user = with_verified_email(User.objects.filter(pk=user_id)).first()
     if user is None:
         return None
     if kind == ReminderKind.DIGEST:
@@ -382,7 +382,7 @@ def reminders_due(*, now: dt.datetime, kinds: Iterable[str] | None = None) -> li
     tree = curriculum_tree()
     due: list[DueReminder] = []
     if wanted & set(STUDENT_KINDS):
-        students = list(_with_verified_email(User.objects.filter(enrollments__is_active=True)).order_by("pk"))
+        students = list(with_verified_email(User.objects.filter(enrollments__is_active=True)).order_by("pk"))
         slots: dict[int, Slot] = {}
         for user in students:
             slot = due_daily(now, Schedule.for_user(user))
@@ -401,7 +401,7 @@ def reminders_due(*, now: dt.datetime, kinds: Iterable[str] | None = None) -> li
                         due.append(DueReminder(user, kind, key, facts[user.pk].email))
     if ReminderKind.DIGEST in wanted:
         mentors = list(
-            _with_verified_email(User.objects.filter(mentored_cohorts__enrollments__is_active=True))
+            with_verified_email(User.objects.filter(mentored_cohorts__enrollments__is_active=True))
             .distinct()
             .order_by("pk")
         )

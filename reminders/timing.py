@@ -105,6 +105,8 @@ def in_quiet_hours(moment: dt.datetime, schedule: Schedule) -> bool:
         return False
     wall = moment.astimezone(schedule.tz).time().replace(tzinfo=None)
     start, end = schedule.quiet_start, schedule.quiet_end
+    if start == end:
+        return False
     if start < end:
         return start <= wall < end
     return wall >= start or wall < end
