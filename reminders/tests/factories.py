@@ -19,7 +19,7 @@ class CohortFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"2026 春季 {n}")
     start_date = dt.date(2026, 2, 2)
-    end_date = dt.date(2026, 7, 31)
+    end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=180))
 
 
 class EnrollmentFactory(factory.django.DjangoModelFactory):

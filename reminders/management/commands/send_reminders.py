@@ -41,8 +41,8 @@ class Command(BaseCommand):
             schedule = Schedule.for_user(item.user)
             local = now.astimezone(schedule.tz)
             self.stdout.write(
-                f"{item.kind:<10} {item.period_key:<10} {item.email:<32} "
-                f"{schedule.tz.key} {local:%H:%M} (hour {schedule.hour:02d}:00)"
+                f"{item.kind:<10} {item.period_key:<10} {item.email} "
+                f"({schedule.tz.key}, local {local:%H:%M}, preferred {schedule.hour:02d}:00)"
             )
         if options["dry_run"]:
             self.stdout.write(f"Dry run at {now.isoformat()}: {len(result.planned)} message(s) would be sent.")
