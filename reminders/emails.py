@@ -26,6 +26,7 @@ from reminders.selectors import (
     StudentFacts,
     digest_for_mentor,
     last_event_for_user,
+    milestones_by_cohort,
     new_overdue_sections,
     next_topics,
     overdue_details,
@@ -63,7 +64,13 @@ class RunContext:
 
     @cached_property
     def edges(self) -> dict[int, set[int]]:
+        """The prerequisite graph (one query, on first use)."""
         return prerequisite_edges()
+
+    @cached_property
+    def milestones(self) -> dict[int, list]:
+        """Every cohort's pace plan (one query, on first use)."""
+        return milestones_by_cohort(self.tree)
 
 
 def _status_label(event) -> str:

@@ -157,28 +157,51 @@ def with_verified_email(qs):
     return qs.annotate(verified_email=Subquery(address.values("email")[:1]))
 
 
-def student_facts_for(users: Sequence[User], *, tree: CurriculumTree) -> dict[int, StudentFacts]:
+def milestones_by_cohort(tree: CurriculumTree, cohort_ids: Iterable[int] | None = None) -> dict[int, list]:
+    """The pace plans: ``{cohort_id: [(section_id, due_week), ...]}`` for active sections (one query).
+
+    All cohorts when ``cohort_ids`` is ``None`` (a run loads them once; plans are small).
+    """
+    qs = PaceMilestone.objects.all() if cohort_ids is None else PaceMilestone.objects.filter(cohort_id__in=cohort_ids)
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for cohort_id, section_id, week in qs.values_list("cohort_id", "section_id", "due_week"):
+        if section_id in tree.by_id:
+            out[cohort_id].append((section_id, week))
+    return dict(out)
+
+
+def student_facts_for(
+    users: Sequence[User],
+    *,
+    tree: CurriculumTree,
+    milestones: dict[int, list] | None = None,
+    enrollments: dict[int, Enrollment] | None = None,
+) -> dict[int, StudentFacts]:
     """Load :class:`StudentFacts` for ``users`` (annotated with ``verified_email``).
 
-    Five queries per :data:`CHUNK` users, whatever their number: active enrollments with cohorts,
-    topic statuses, last activity, pace milestones and earlier reminder logs.
+    Args:
+        milestones: the pace plans from :func:`milestones_by_cohort`, when the caller has them.
+        enrollments: ``{user_id: active enrollment with cohort}`` for these users, when the caller
+            has them (users missing from it have none).
+    Five queries per :data:`CHUNK` users, whatever their number (active enrollments with cohorts,
+    topic statuses, last activity, pace milestones, earlier reminder logs), fewer when the caller
+    passes ``milestones`` or ``enrollments``.
     """
     out: dict[int, StudentFacts] = {}
-    active_sections = set(tree.by_id)
     for chunk in _chunks(list(users)):
         ids = [u.pk for u in chunk]
-        enrollments = {
-            e.user_id: e for e in Enrollment.objects.filter(is_active=True, user_id__in=ids).select_related("cohort")
-        }
+        if enrollments is None:
+            active = {
+                e.user_id: e
+                for e in Enrollment.objects.filter(is_active=True, user_id__in=ids).select_related("cohort")
+            }
+        else:
+            active = {uid: enrollments[uid] for uid in ids if uid in enrollments}
         statuses = topic_statuses(ids)
         activity = last_activity_for_users(ids)
-        cohort_ids = {e.cohort_id for e in enrollments.values()}
-        milestones: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for cohort_id, section_id, week in PaceMilestone.objects.filter(cohort_id__in=cohort_ids).values_list(
-            "cohort_id", "section_id", "due_week"
-        ):
-            if section_id in active_sections:
-                milestones[cohort_id].append((section_id, week))
+        plans = milestones
+        if plans is None:
+            plans = milestones_by_cohort(tree, {e.cohort_id for e in active.values()})
         logs = ReminderLog.objects.filter(
             user_id__in=ids, status=ReminderLog.Status.SENT, kind__in=list(STUDENT_KINDS)
         ).values_list("user_id", "kind", "period_key", "sent_at", "created", "detail")
@@ -188,11 +211,11 @@ def student_facts_for(users: Sequence[User], *, tree: CurriculumTree) -> dict[in
             if kind == ReminderKind.INACTIVITY:
                 nudges[user_id][key] = sent_at or created
             else:
-                enrollment = enrollments.get(user_id)
+                enrollment = active.get(user_id)
                 if enrollment is not None and created >= enrollment.created:
                     announced[user_id][key] = set((detail or {}).get("section_ids", []))
         for user in chunk:
-            enrollment = enrollments.get(user.pk)
+            enrollment = active.get(user.pk)
             out[user.pk] = StudentFacts(
                 user=user,
                 email=user.verified_email or "",
@@ -200,7 +223,7 @@ def student_facts_for(users: Sequence[User], *, tree: CurriculumTree) -> dict[in
                 statuses=statuses[user.pk],
                 completion=completion_for_statuses(tree, statuses[user.pk]),
                 last_activity=activity[user.pk],
-                milestones=milestones.get(enrollment.cohort_id, []) if enrollment else [],
+                milestones=plans.get(enrollment.cohort_id, []) if enrollment else [],
                 last_nudge_at=nudges.get(user.pk, {}),
                 announced=announced.get(user.pk, {}),
             )
@@ -318,23 +341,40 @@ VERDICTS = {
 }
 
 
-def reminder_facts(*, user_id: int, kind: str, tree: CurriculumTree):
+def reminder_facts(*, user_id: int, kind: str, tree: CurriculumTree, milestones: dict | None = None):
     """Fresh facts for one user and kind (:class:`StudentFacts` or :class:`MentorFacts`), or ``None``
-    when the user no longer exists. A handful of queries."""
-    user = with_verified_email(User.objects.filter(pk=user_id)).first()
-    if user is None:
-        return None
+    when the user no longer exists. Two queries for a mentor; four for an enrolled student when
+    ``milestones`` (:func:`milestones_by_cohort`) is given."""
     if kind == ReminderKind.DIGEST:
-        return mentor_facts_for([user])[user.pk]
-    return student_facts_for([user], tree=tree)[user.pk]
+        user = with_verified_email(User.objects.filter(pk=user_id)).first()
+        return None if user is None else mentor_facts_for([user])[user.pk]
+    address = EmailAddress.objects.filter(user=OuterRef("user_id"), verified=True).order_by("-primary", "pk")
+    enrollment = (
+        Enrollment.objects.filter(user_id=user_id, is_active=True)
+        .select_related("user", "cohort")
+        .annotate(verified_email=Subquery(address.values("email")[:1]))
+        .first()
+    )
+    if enrollment is not None:
+        user = enrollment.user
+        user.verified_email = enrollment.verified_email
+        active = {user.pk: enrollment}
+    else:
+        user = with_verified_email(User.objects.filter(pk=user_id)).first()
+        if user is None:
+            return None
+        active = {}
+    return student_facts_for([user], tree=tree, milestones=milestones, enrollments=active)[user.pk]
 
 
-def reminder_verdict_now(*, user_id: int, kind: str, period_key: str, tree: CurriculumTree, now: dt.datetime):
+def reminder_verdict_now(
+    *, user_id: int, kind: str, period_key: str, tree: CurriculumTree, now: dt.datetime, milestones: dict | None = None
+):
     """Re-check eligibility from fresh rows just before sending.
 
     Returns ``(verdict, facts)``; ``facts`` is ``None`` (and the verdict not ok) when the user is gone.
     """
-    facts = reminder_facts(user_id=user_id, kind=kind, tree=tree)
+    facts = reminder_facts(user_id=user_id, kind=kind, tree=tree, milestones=milestones)
     if facts is None:
         return Verdict(False, Reason.INACTIVE_USER), None
     return VERDICTS[kind](facts, now=now, period_key=period_key), facts
@@ -390,8 +430,9 @@ def reminders_due(*, now: dt.datetime, kinds: Iterable[str] | None = None) -> li
                 slots[user.pk] = slot
         ready = [u for u in students if u.pk in slots]
         kinds_here = [k for k in STUDENT_KINDS if k in wanted]
+        plans = milestones_by_cohort(tree) if ready else {}
         for chunk in _chunks(ready):
-            facts = student_facts_for(chunk, tree=tree)
+            facts = student_facts_for(chunk, tree=tree, milestones=plans)
             logs = _open_logs(facts, {s.period_key for s in (slots[u.pk] for u in chunk)}, kinds_here)
             for user in chunk:
                 key = slots[user.pk].period_key

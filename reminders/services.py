@@ -8,9 +8,10 @@ How a run sends without ever sending twice
 for each message calls :func:`reminder_deliver`, which:
 
 1. **claims** the period: inserts the ``ReminderLog`` row for (user, kind, period) with status
-   ``pending`` and commits it. The unique constraint makes this the lock: a second beat process, a
-   second worker or a retried task gets an ``IntegrityError``, reads the row and goes on only if
-   the row still needs sending (:func:`reminders.selectors.log_needs_sending`);
+   ``pending`` and commits it (in bulk, :func:`reminders_claim`). The unique constraint makes this
+   the lock: a second beat process, a second worker or a retried task inserts nothing, reads the
+   existing row and goes on only if it still needs sending
+   (:func:`reminders.selectors.log_needs_sending`);
 2. **re-checks eligibility** from fresh rows (the same function as the selection); a user who has
    finished, opted out or been deactivated since gets nothing, and the row becomes ``skipped``;
 3. renders the message;
@@ -50,7 +51,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -97,15 +98,41 @@ class RunResult:
         }
 
 
-def _claim(item: DueReminder) -> ReminderLog:
-    """Insert and commit the (user, kind, period) row, or return the existing one."""
-    try:
+#: Messages claimed per bulk insert (one commit per chunk).
+CLAIM_CHUNK = 500
+
+
+def reminders_claim(items: list[DueReminder]) -> dict[tuple[int, str, str], ReminderLog]:
+    """Insert and commit the ``pending`` log rows of ``items`` (rows that exist are left alone),
+    then return every row of ``items`` keyed by ``(user_id, kind, period_key)``.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite: ``INSERT OR IGNORE``) and one ``SELECT`` per
+    :data:`CLAIM_CHUNK` items; the unique constraint decides which rows are new.
+    """
+    rows: dict[tuple[int, str, str], ReminderLog] = {}
+    for start in range(0, len(items), CLAIM_CHUNK):
+        chunk = items[start : start + CLAIM_CHUNK]
         with transaction.atomic():
-            return ReminderLog.objects.create(
-                user=item.user, kind=item.kind, period_key=item.period_key, status=Status.PENDING, to_email=item.email
+            ReminderLog.objects.bulk_create(
+                [
+                    ReminderLog(
+                        user=item.user,
+                        kind=item.kind,
+                        period_key=item.period_key,
+                        status=Status.PENDING,
+                        to_email=item.email,
+                    )
+                    for item in chunk
+                ],
+                ignore_conflicts=True,
             )
-    except IntegrityError:
-        return ReminderLog.objects.get(user=item.user, kind=item.kind, period_key=item.period_key)
+        existing = ReminderLog.objects.filter(
+            user_id__in={i.user.pk for i in chunk},
+            kind__in={i.kind for i in chunk},
+            period_key__in={i.period_key for i in chunk},
+        )
+        rows.update({(r.user_id, r.kind, r.period_key): r for r in existing})
+    return rows
 
 
 def _transition(log: ReminderLog, **changes) -> bool:
@@ -115,13 +142,13 @@ def _transition(log: ReminderLog, **changes) -> bool:
     return updated == 1
 
 
-def reminder_deliver(item: DueReminder, *, run: RunContext, connection) -> str:
-    """Claim, re-check, render and send one message; return the row's resulting status, or ``"busy"``.
+def reminder_deliver(item: DueReminder, *, log: ReminderLog, run: RunContext, connection) -> str:
+    """Re-check, render and send one claimed message; return the row's resulting status, or ``"busy"``.
 
-    See the module docstring for the protocol. Never raises for a mail or rendering error: those
-    end as ``failed`` rows with the error text (and are logged).
+    ``log`` is the item's row as read after claiming (:func:`reminders_claim`). See the module
+    docstring for the protocol. A rendering error ends as a ``failed`` row; a mail error marks
+    the row ``failed`` and raises ``_SendFailed`` so the caller can reset the connection.
     """
-    log = _claim(item)
     now = run.now
     if not log_needs_sending(log, now=now):
         return "busy"
@@ -136,7 +163,12 @@ def reminder_deliver(item: DueReminder, *, run: RunContext, connection) -> str:
         )
         return Status.FAILED
     verdict, facts = reminder_verdict_now(
-        user_id=item.user.pk, kind=item.kind, period_key=item.period_key, tree=run.tree, now=now
+        user_id=item.user.pk,
+        kind=item.kind,
+        period_key=item.period_key,
+        tree=run.tree,
+        now=now,
+        milestones=run.milestones,
     )
     if not verdict.ok:
         _transition(log, status=Status.SKIPPED, error=verdict.reason)
@@ -203,17 +235,21 @@ def reminders_send_due(
     run = RunContext(now=now)
     connection = get_connection()
     opened = False
+    logs: dict[tuple[int, str, str], ReminderLog] = {}
     try:
         for index, item in enumerate(result.planned):
             if time.monotonic() - started > time_budget:
                 result.deferred = len(result.planned) - index
                 logger.warning("Reminder run out of time; %d left for the next run", result.deferred)
                 break
+            if index % CLAIM_CHUNK == 0:
+                logs = reminders_claim(result.planned[index : index + CLAIM_CHUNK])
             if not opened:
                 connection.open()
                 opened = True
+            log = logs[(item.user.pk, item.kind, item.period_key)]
             try:
-                outcome = reminder_deliver(item, run=run, connection=connection)
+                outcome = reminder_deliver(item, log=log, run=run, connection=connection)
             except _SendFailed:
                 result.failed += 1
                 connection.close()

@@ -17,7 +17,9 @@ from reminders.models import ReminderKind, ReminderLog
 from reminders.selectors import (
     Reason,
     digest_for_mentor,
+    milestones_by_cohort,
     next_topics,
+    reminder_facts,
     reminder_verdict_now,
     reminders_due,
     student_facts_for,
@@ -237,6 +239,16 @@ def test_student_facts_for_many_students_in_fixed_queries(scene, enroll, django_
         facts = student_facts_for(students, tree=tree)
     assert sorted(facts) == sorted(ids)
     assert {f.email for f in facts.values()} == {s.email for s in students}
+
+
+def test_recheck_of_one_enrolled_student_costs_four_queries(enroll, django_assert_num_queries):
+    student = enroll(email="li@example.org")
+    tree = curriculum_tree()
+    plans = milestones_by_cohort(tree)
+    with django_assert_num_queries(4):
+        facts = reminder_facts(user_id=student.pk, kind=INACTIVITY, tree=tree, milestones=plans)
+    assert (facts.user.pk, facts.email, facts.enrollment.user_id) == (student.pk, "li@example.org", student.pk)
+    assert facts.milestones == plans[facts.enrollment.cohort_id]
 
 
 # --- next topics ------------------------------------------------------------------------------
