@@ -501,7 +501,12 @@ def next_topics(
 
 def last_event_for_user(user_id: int) -> ProgressEvent | None:
     """The student's latest progress event with its topic or paper (one query), or ``None``."""
-    return ProgressEvent.objects.filter(user_id=user_id).select_related("section", "paper").order_by("-created").first()
+    return (
+        ProgressEvent.objects.filter(user_id=user_id)
+        .select_related("section", "paper")
+        .order_by("-created", "-pk")
+        .first()
+    )
 
 
 @dataclass
