@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from curriculum import selectors
 from curriculum.models import LocalReference, Resource
+from progress.selectors import section_progress
 
 
 def _login_required_for_curriculum(view):
@@ -58,6 +59,7 @@ def section_detail(request, slug):
         "ancestors": ancestors,
         "resource_groups": resource_groups,
         "tree": tree,
+        "section_progress": section_progress(user=request.user, section=section, tree=tree),
     }
     return render(request, "curriculum/section_detail.html", context)
 
