@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from curriculum.selectors import CurriculumTree, curriculum_tree, prerequisite_edges
-from progress.models import PaperProgress, TopicProgress
+from progress.selectors import event_description
 from reminders.models import ReminderKind
 from reminders.selectors import (
     MentorFacts,
@@ -73,23 +73,14 @@ class RunContext:
         return milestones_by_cohort(self.tree)
 
 
-def _status_label(event) -> str:
-    choices = TopicProgress.Status if event.section_id else PaperProgress.Status
-    try:
-        return str(choices(event.to_status).label)
-    except ValueError:
-        return event.to_status
-
-
 def inactivity_context(facts: StudentFacts, *, run: RunContext) -> dict:
     """Template context of an inactivity nudge: what the student did last and their next topics."""
     event = last_event_for_user(facts.user.pk)
     last = None
     if event is not None:
-        subject = event.section or event.paper
-        url = absolute_url(event.section.get_absolute_url()) if event.section else event.paper.url
-        last = {"title": subject.title, "status": _status_label(event), "when": event.created, "url": url}
-    topics = next_topics(run.tree, facts.statuses, facts.completion.by_section, run.edges)
+        # Described by the progress app's one sentence per event kind, in the active language.
+        last = {"text": event_description(event), "when": event.created}
+    topics = next_topics(run.tree, facts.statuses, run.edges)
     return {
         "inactive_days": settings.REMINDERS_INACTIVITY_DAYS,
         "last_event": last,
@@ -199,11 +190,14 @@ def reminder_message_build(*, kind: str, user, to_email: str, context: dict, con
 
 
 def reminder_render(kind: str, facts, *, run: RunContext, period_key: str, connection=None) -> RenderedReminder:
-    """Build the context for ``facts`` and render the message to ``facts.email``."""
-    context = message_context(kind, facts, run=run, period_key=period_key)
-    message = reminder_message_build(
-        kind=kind, user=facts.user, to_email=facts.email, context=context, connection=connection
-    )
+    """Build the context for ``facts`` and render the message to ``facts.email``, both in the
+    recipient's language and time zone (the context holds translated sentences)."""
+    user = facts.user
+    with translation.override(user.language or settings.LANGUAGE_CODE), timezone.override(Schedule.for_user(user).tz):
+        context = message_context(kind, facts, run=run, period_key=period_key)
+        message = reminder_message_build(
+            kind=kind, user=user, to_email=facts.email, context=context, connection=connection
+        )
     return RenderedReminder(message=message, detail=context.get("detail", {}))
 
 

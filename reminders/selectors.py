@@ -32,8 +32,14 @@ from accounts.models import User
 from cohorts.models import Cohort, Enrollment, PaceMilestone
 from cohorts.pace import PaceStatus, StudentPace, due_date, student_pace
 from curriculum.selectors import CurriculumTree, curriculum_tree
-from progress.models import ProgressEvent, TopicProgress
-from progress.selectors import Completion, completion_for_statuses, last_activity_for_users, topic_statuses
+from progress.models import ProgressEvent
+from progress.selectors import (  # _StudentTree: the dashboard's "study next" rule, reused by next_topics
+    Completion,
+    _StudentTree,
+    completion_for_statuses,
+    last_activity_for_users,
+    topic_statuses,
+)
 from quizzes.models import Attempt
 from reminders.models import PREFERENCE_FIELD, ReminderKind, ReminderLog
 from reminders.timing import Schedule, Slot, due_daily, due_weekly
@@ -469,34 +475,21 @@ def reminders_due(*, now: dt.datetime, kinds: Iterable[str] | None = None) -> li
 # --------------------------------------------------------------------------- what a message says
 
 
-def next_topics(
-    tree: CurriculumTree,
-    statuses: dict[int, str],
-    completion_by_section: dict[int, float],
-    edges: dict[int, set[int]],
-    *,
-    limit: int = 3,
-) -> list:
-    """The student's next topics: the first ``limit`` topics in curriculum order that are not done
-    or skipped and whose prerequisite sections are all complete (100 %). Pure: no queries.
+#: How many topics a nudge suggests.
+NEXT_TOPICS_LIMIT = 3
 
-    Prerequisites of a topic's ancestors count too (a part that requires another part makes all
-    its topics wait). Prerequisites on archived sections are ignored.
+
+def next_topics(
+    tree: CurriculumTree, statuses: dict[int, str], edges: dict[int, set[int]], *, limit: int = NEXT_TOPICS_LIMIT
+) -> list:
+    """The student's next topics: the first ``limit`` topics in curriculum order that are neither
+    done nor skipped and whose prerequisite sections (of the topic and of every part containing it)
+    are complete. Pure: no queries.
+
+    The rule is the progress dashboard's "what to study next" (``progress.selectors``), called here
+    so that the nudge and the dashboard always agree. Returns :class:`curriculum.models.Section` topics.
     """
-    finished = (TopicProgress.Status.DONE, TopicProgress.Status.SKIPPED)
-    out = []
-    for topic in tree.topics:
-        if statuses.get(topic.pk) in finished:
-            continue
-        node, required = topic, set()
-        while node is not None:
-            required |= edges.get(node.pk, set())
-            node = tree.by_id.get(node.parent_id) if node.parent_id else None
-        if all(completion_by_section.get(r, 100.0) >= 100.0 for r in required if r in tree.by_id):
-            out.append(topic)
-            if len(out) == limit:
-                break
-    return out
+    return [state.section for state in _StudentTree(tree, statuses, edges).study_next(limit)]
 
 
 def last_event_for_user(user_id: int) -> ProgressEvent | None:

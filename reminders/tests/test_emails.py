@@ -103,7 +103,7 @@ def test_nudge_says_what_was_done_last_and_what_comes_next(backend, enroll, scen
     progress_event_at(user=student, section=t1, when=NOW - dt.timedelta(days=10), to_status="done")
     reminders_send_due(now=NOW, kinds=[ReminderKind.INACTIVITY])
     body = mail.outbox[0].body
-    assert "Last time, on Feb. 27, 2026, you set “Python 与 PyTorch” to Done." in body
+    assert "Your last step, on Feb. 27, 2026: Marked “Python 与 PyTorch” as done." in body
     assert (
         "Your next topics:\n"
         "- 线性代数: https://coin.example.org/curriculum/sections/linear-algebra/\n"
