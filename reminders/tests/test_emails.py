@@ -96,21 +96,37 @@ def test_optional_mailto_in_list_unsubscribe(backend, enroll, frozen, settings):
     assert header.endswith(", <mailto:unsubscribe@coin.example.org?subject=unsubscribe%20inactivity>")
 
 
-def test_nudge_says_what_was_done_last_and_what_comes_next(backend, enroll, scene, frozen):
+NUDGE_LINES = {
+    "en": (
+        "Your last step, on Feb. 27, 2026: Marked “Python 与 PyTorch” as done.",
+        "Your next topics:",
+        "So far you have completed 25% of the curriculum.",
+    ),
+    "zh-hans": (
+        "你最近一次学习是在 2026年2月27日：将“Python 与 PyTorch”标记为已完成。",
+        "接下来可以学习：",
+        "目前你已完成课程的 25%。",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_nudge_says_what_was_done_last_and_what_comes_next(backend, enroll, scene, frozen, language):
     t1, t2, t3, t4 = scene.topics
-    student = enroll(language="en")
+    student = enroll(language=language)
     topic_status_set(user=student, section=t1, status="done")
     progress_event_at(user=student, section=t1, when=NOW - dt.timedelta(days=10), to_status="done")
     reminders_send_due(now=NOW, kinds=[ReminderKind.INACTIVITY])
     body = mail.outbox[0].body
-    assert "Your last step, on Feb. 27, 2026: Marked “Python 与 PyTorch” as done." in body
+    last_step, heading, completed = NUDGE_LINES[language]
+    assert last_step in body
+    assert completed in body
     assert (
-        "Your next topics:\n"
+        f"{heading}\n"
         "- 线性代数: https://coin.example.org/curriculum/sections/linear-algebra/\n"
         "- Transformer: https://coin.example.org/curriculum/sections/transformer/\n"
         "- 数据清洗: https://coin.example.org/curriculum/sections/data-cleaning/\n"
     ) in body
-    assert "So far you have completed 25% of the curriculum." in body
 
 
 def test_titles_are_plain_in_text_and_escaped_in_html(backend, enroll, scene, frozen):
