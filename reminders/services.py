@@ -247,7 +247,10 @@ def reminders_send_due(
             if not opened:
                 connection.open()
                 opened = True
-            log = logs[(item.user.pk, item.kind, item.period_key)]
+            log = logs.get((item.user.pk, item.kind, item.period_key))
+            if log is None:  # the row vanished (user deleted since the selection)
+                result.busy += 1
+                continue
             try:
                 outcome = reminder_deliver(item, log=log, run=run, connection=connection)
             except _SendFailed:
