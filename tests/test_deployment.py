@@ -15,6 +15,7 @@ PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "coinportal.settings.production",
     "SECRET_KEY": "x" * 10 + "-production-test-key-with-enough-entropy-0123456789abcdef",
     "ALLOWED_HOSTS": "portal.example.org",
+    "SITE_URL": "https://portal.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
     "REDIS_URL": "",
 }

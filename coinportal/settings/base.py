@@ -217,3 +217,19 @@ COHORT_STALLED_DAYS = env.int("COHORT_STALLED_DAYS", default=7)
 # --- Quizzes: answers arriving this many seconds after an attempt's time limit still count
 # (network latency, the page's auto-submit); later ones are not counted and the attempt is closed.
 QUIZ_TIME_LIMIT_GRACE_SECONDS = env.int("QUIZ_TIME_LIMIT_GRACE_SECONDS", default=30)
+# --- Reminders (reminders app; reminders/README.md) ---------------------------------------------
+# Days without a progress event before a student gets an inactivity nudge; also the least number
+# of days between two nudges to the same student.
+REMINDERS_INACTIVITY_DAYS = env.int("REMINDERS_INACTIVITY_DAYS", default=7)
+# ISO weekday (1 = Monday … 7 = Sunday) on which mentors get the weekly digest, at their hour.
+REMINDERS_DIGEST_WEEKDAY = env.int("REMINDERS_DIGEST_WEEKDAY", default=1)
+# Hand-overs to the mail server per message before it is left as failed (one per run).
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=4)
+# Seconds after which an attempt whose worker vanished mid-send is given up (no resend: the mail
+# server may have accepted it). Longer than CELERY_TASK_TIME_LIMIT.
+REMINDERS_CLAIM_TIMEOUT = env.int("REMINDERS_CLAIM_TIMEOUT", default=900)
+# Days an unsubscribe link stays valid (django.core.signing max_age).
+REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS", default=180)
+# Optional address added to List-Unsubscribe as mailto: (RFC 2369); empty means the https link only.
+REMINDERS_UNSUBSCRIBE_MAILTO = env("REMINDERS_UNSUBSCRIBE_MAILTO", default="")
+# --- end of Reminders ---------------------------------------------------------------------------
