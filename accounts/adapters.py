@@ -60,7 +60,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return signup_allowed(email)
 
     def get_login_redirect_url(self, request):
-        """``LOGIN_REDIRECT_URL`` (the student dashboard), or the home page if that URL is not installed."""
+        """``LOGIN_REDIRECT_URL`` (the home page, which routes by role), or the home page if that URL is not installed."""
         return _resolve_or_home(settings.LOGIN_REDIRECT_URL)
 
     def get_signup_redirect_url(self, request):

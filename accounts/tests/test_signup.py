@@ -132,7 +132,7 @@ def test_invited_signup_accepts_invitation_gives_role_and_verifies_email(client,
     _open_invitation(client, invitation)
     response = _signup(client, "mentor.li@example.org", display_name="李老师")
     assert response.status_code == 302
-    assert response["Location"] == "/progress/"  # signed in at once: the link proved the address
+    assert response["Location"] == "/"  # signed in at once: the link proved the address
     user = User.objects.get(email="mentor.li@example.org")
     assert user.role == "mentor"
     assert user.display_name == "李老师"

@@ -105,7 +105,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "progress:dashboard"
+# The home view sends each role to its own start page (student dashboard, mentor cohorts).
+LOGIN_REDIRECT_URL = "core:home"
 
 # --- Internationalisation: zh-hans first, English available. ---
 LANGUAGE_CODE = "zh-hans"
