@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from accounts.adapters import invitation_email_for
 from accounts.models import INVITABLE_ROLES, User, time_zone_choices
 from accounts.selectors import email_domain_allowed, signup_allowed_domains, signup_mode
+from accounts.services import PROFILE_FIELDS
 
 
 class SignupForm(AllauthSignupForm):
@@ -79,18 +80,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "display_name",
-            "language",
-            "time_zone",
-            "remind_inactivity",
-            "remind_behind",
-            "remind_digest",
-            "reminder_hour",
-            "quiet_hours_enabled",
-            "quiet_hours_start",
-            "quiet_hours_end",
-        ]
+        fields = list(PROFILE_FIELDS)
         labels = {
             "display_name": _("Display name"),
             "language": _("Interface language"),
