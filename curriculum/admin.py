@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
+from linkcheck.admin import LinkHealthAdminMixin  # link-health column, filter and "check now" action
 
 
 class KnowledgeRequirementInline(admin.TabularInline):
@@ -56,7 +57,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(LinkHealthAdminMixin, admin.ModelAdmin):
     list_display = ["title", "kind", "section", "url", "order", "is_archived"]
     list_editable = ["order", "kind"]
     list_filter = ["kind", "is_archived", ("section", admin.RelatedOnlyFieldListFilter)]
@@ -66,7 +67,7 @@ class ResourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(LinkHealthAdminMixin, admin.ModelAdmin):
     list_display = ["title", "arxiv_id", "year", "section", "order", "is_archived"]
     list_editable = ["order"]
     list_filter = ["is_archived", "year", ("section", admin.RelatedOnlyFieldListFilter)]

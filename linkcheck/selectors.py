@@ -66,14 +66,20 @@ class LinkedItem:
     admin_url: str
 
 
-def link_items_for_urls(urls: Iterable[str]) -> dict[str, list[LinkedItem]]:
-    """Resources and papers listing each URL (archived ones too), keyed by URL; two queries."""
+def link_items_for_urls(urls: Iterable[str], *, active_only: bool = False) -> dict[str, list[LinkedItem]]:
+    """Resources and papers listing each URL, keyed by URL; two queries.
+
+    With ``active_only`` archived items and items of archived sections are left out.
+    """
     from django.urls import reverse
 
     wanted = list({u for u in urls if u})
     out: dict[str, list[LinkedItem]] = {}
     for kind, model in (("resource", Resource), ("paper", Paper)):
-        for item in model.objects.filter(url__in=wanted).select_related("section").order_by("pk"):
+        rows = model.objects.filter(url__in=wanted)
+        if active_only:
+            rows = rows.filter(is_archived=False, section__is_archived=False)
+        for item in rows.select_related("section").order_by("pk"):
             out.setdefault(item.url, []).append(
                 LinkedItem(
                     kind=kind,

@@ -137,6 +137,19 @@ def link_targets_sync() -> SyncSummary:
     return SyncSummary(created=len(missing), activated=activated, deactivated=deactivated)
 
 
+def link_targets_prepare() -> SyncSummary:
+    """Create the link rows for the curriculum and check its uploaded files, without any network call.
+
+    ``manage.py setup_demo`` calls this, so a fresh portal's health page lists every link (web links
+    "not checked yet" until the nightly run or "Check all links now"). Idempotent.
+    """
+    summary = link_targets_sync()
+    local = list(Link.objects.filter(is_active=True, kind=Link.Kind.LOCAL).values_list("pk", flat=True))
+    if local:
+        link_check_run(scope=LinkCheckRun.Scope.LINKS, link_ids=local, force=True)
+    return summary
+
+
 def _local_result(link: Link) -> CheckResult:
     """Check a local reference against the uploaded file instead of the network."""
     result = CheckResult(url=link.url, final_url=link.url, method="FILE")

@@ -22,6 +22,9 @@ class Command(BaseCommand):
 
         call_command("import_guide", str(DEFAULT_CURRICULUM_PATH), verbosity=0)
         accounts = demo_accounts_ensure()
+        from linkcheck.services import link_targets_prepare
+
+        link_targets_prepare()  # link-health rows for the curriculum; uploaded files checked, no network
         self.stdout.write(self.style.SUCCESS("Default curriculum loaded."))
         self.stdout.write("Demo logins (open http://%s/):" % host)
         for account in accounts:
