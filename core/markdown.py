@@ -85,7 +85,7 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     return True
 
 
-ALLOWED_ATTRIBUTES = dict.fromkeys(_ATTRIBUTE_NAMES, _attribute_allowed)
+ALLOWED_ATTRIBUTES = {tag: _attribute_allowed for tag in _ATTRIBUTE_NAMES}
 
 _EXTENSIONS = ["extra", "sane_lists"]
 _EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
