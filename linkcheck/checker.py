@@ -604,19 +604,19 @@ class LinkChecker:
             if hop is not None:
                 hop.attempts = attempts
                 status = hop.status
-                if not fell_back and not 200 <= status < 400 and status != 429:
-                    method, fell_back, attempts = "GET", True, attempts - 1
-                    continue
-                if status == 429 or (status >= 500 and status not in NOT_RETRIED_5XX):
-                    wait = retry_after_seconds(hop.headers.get("retry-after"))
-                    if wait is not None and wait > config.retry_after_max:
-                        return hop  # the site asks for a longer pause than we wait: classify as it is
-                    if attempts > config.retries:
-                        return hop
-                    if status == 429:
-                        method, fell_back = "GET", True
-                else:
+                retryable_status = status == 429 or (status >= 500 and status not in NOT_RETRIED_5XX)
+                if not retryable_status:
+                    if not fell_back and not 200 <= status < 400:
+                        # HEAD refused or unreliable (405, 403, 501, 404 from HEAD-less servers...): ask with GET.
+                        method, fell_back, attempts = "GET", True, attempts - 1
+                        continue
                     return hop
+                wait = retry_after_seconds(hop.headers.get("retry-after"))
+                if wait is not None and wait > config.retry_after_max:
+                    return hop  # the site asks for a longer pause than we wait: classify as it is
+                if attempts > config.retries:
+                    return hop
+                method, fell_back = "GET", True  # retry with GET: HEAD may be what the server dislikes
             elif attempts > config.retries:
                 assert retryable is not None
                 raise _Final(retryable[0], retryable[1], attempts, method)
