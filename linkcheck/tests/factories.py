@@ -15,7 +15,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"student{n}@coin.local")
     display_name = factory.Sequence(lambda n: f"学生{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-123456")
+    password = factory.django.Password("pw-123456")
 
 
 class StaffFactory(UserFactory):
