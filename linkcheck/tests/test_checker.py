@@ -109,7 +109,11 @@ def test_404_and_410_are_broken(server, status, reason):
     handler = Counter(Response("", status=status))
     server.expect_request("/gone").respond_with_handler(handler)
     result = check(server.url_for("/gone"))
-    assert (result.link_class, result.http_status, result.error) == (LinkClass.BROKEN, status, f"HTTP {status} {reason}")
+    assert (result.link_class, result.http_status, result.error) == (
+        LinkClass.BROKEN,
+        status,
+        f"HTTP {status} {reason}",
+    )
     # A HEAD failure is confirmed with GET before it counts.
     assert [m for m, _, _ in handler.seen] == ["HEAD", "GET"]
     assert (result.method, result.attempts) == ("GET", 1)
@@ -171,7 +175,11 @@ def test_persistent_503_is_an_error_after_bounded_retries(server):
     handler = Counter(Response("down", status=503))
     server.expect_request("/down").respond_with_handler(handler)
     result = check(server.url_for("/down"))
-    assert (result.link_class, result.http_status, result.error) == (LinkClass.ERROR, 503, "HTTP 503 Service Unavailable")
+    assert (result.link_class, result.http_status, result.error) == (
+        LinkClass.ERROR,
+        503,
+        "HTTP 503 Service Unavailable",
+    )
     assert result.attempts == 3
     assert result.retry_wait == pytest.approx(0.05 + 0.10)
     assert len(handler.seen) == 3

@@ -20,7 +20,7 @@ CLASSIFIER_CASES = [
     ("192.168.1.1", True),
     ("100.64.0.1", True),  # shared address space (RFC 6598), not "private" to every Python version
     ("169.254.169.254", True),  # link-local: cloud metadata
-    ("0.0.0.0", True),
+    ("0.0.0.0", True),  # noqa: S104 (a value to classify, not a bind address)
     ("224.0.0.1", True),
     ("255.255.255.255", True),
     ("198.18.0.1", True),
@@ -120,7 +120,9 @@ def test_redirect_to_an_internal_address_is_refused(server, settings, target):
     # Only the test server's own address is allowed; the redirect's target is checked again.
     settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     hits = _served(server)
-    server.expect_request("/go").respond_with_data("", status=302, headers={"Location": target.format(port=server.port)})
+    server.expect_request("/go").respond_with_data(
+        "", status=302, headers={"Location": target.format(port=server.port)}
+    )
     result = check_urls([server.url_for("/go")], checker_config())[0]
     assert result.link_class == LinkClass.ERROR
     assert result.error.startswith("refused by the SSRF guard:")

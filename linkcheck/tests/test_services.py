@@ -338,7 +338,9 @@ def test_history_is_pruned_after_the_configured_days(settings):
 def test_user_agent_setting_and_rules_file(settings, tmp_path):
     settings.LINKCHECK_USER_AGENT = "TestAgent/2"
     rules = tmp_path / "rules.json"
-    rules.write_text('[{"name": "csdn-gone", "result": "soft_404", "hosts": ["csdn.net"], "body_contains": ["已删除"]}]')
+    rules.write_text(
+        '[{"name": "csdn-gone", "result": "soft_404", "hosts": ["csdn.net"], "body_contains": ["已删除"]}]'
+    )
     settings.LINKCHECK_RULES_FILE = str(rules)
     config = services.checker_config()
     assert config.user_agent == "TestAgent/2"
