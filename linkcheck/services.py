@@ -146,7 +146,7 @@ def link_targets_prepare() -> SyncSummary:
     summary = link_targets_sync()
     local = list(Link.objects.filter(is_active=True, kind=Link.Kind.LOCAL).values_list("pk", flat=True))
     if local:
-        link_check_run(scope=LinkCheckRun.Scope.LINKS, link_ids=local, force=True)
+        link_check_run(scope=LinkCheckRun.Scope.LINKS, link_ids=local, force=True, notify=False)
     return summary
 
 
@@ -328,6 +328,7 @@ def link_check_run(
     triggered_by=None,
     progress: ProgressCallback | None = None,
     config: CheckerConfig | None = None,
+    notify: bool = True,
 ) -> LinkCheckRun:
     """Check links and store the results; the one function behind the tasks and ``check_links``.
 
@@ -341,6 +342,7 @@ def link_check_run(
         triggered_by: the user who asked for the run, if any.
         progress: called as ``progress(done, total, result)`` after each stored result.
         config: checker configuration; default :func:`checker_config`.
+        notify: email the admins' digest when links became broken (off for the setup step).
     Returns:
         The :class:`LinkCheckRun` (status ``done``, or ``skipped`` when another full run was active).
     Raises:
@@ -385,10 +387,10 @@ def link_check_run(
             status=LinkCheckRun.Status.FAILED, lock=None, finished_at=timezone.now()
         )
         raise
-    return _run_finish(run)
+    return _run_finish(run, notify=notify)
 
 
-def _run_finish(run: LinkCheckRun) -> LinkCheckRun:
+def _run_finish(run: LinkCheckRun, *, notify: bool = True) -> LinkCheckRun:
     _release(run)
     counts = dict(LinkCheck.objects.filter(run=run).values_list("status").annotate(n=Count("pk")).order_by())
     run.refresh_from_db(fields=["checked"])
@@ -398,7 +400,7 @@ def _run_finish(run: LinkCheckRun) -> LinkCheckRun:
     run.save(update_fields=["counts", "newly_broken", "status", "lock", "finished_at"])
     if run.scope == LinkCheckRun.Scope.ALL:
         link_history_prune()
-    if run.newly_broken:
+    if run.newly_broken and notify:
         link_digest_send(run=run)
     return run
 
