@@ -27,6 +27,7 @@ How one URL is checked (:meth:`LinkChecker.check`):
 from __future__ import annotations
 
 import asyncio
+import collections
 import email.utils
 import enum
 import queue
@@ -370,13 +371,13 @@ class LinkChecker:
         self._origins: dict[tuple[str, str, int], httpx.URL] = {}
         self._gates: dict[str, _HostGate] = {}
         self._global: asyncio.Semaphore | None = None
+        # Reads and writes are bounded by the total timeout around each attempt (see _send), so they
+        # carry no timer of their own: one timer per request instead of one per socket operation.
         self._timeout = httpx.Timeout(
-            connect=config.connect_timeout,
-            read=config.total_timeout,
-            write=config.total_timeout,
-            pool=config.total_timeout,
+            connect=config.connect_timeout, read=None, write=None, pool=config.total_timeout
         ).as_dict()
         self._get_first: dict[str, bool] = {}
+        self._host_rules: dict[str, list[ContentRule]] = {}
 
     async def __aenter__(self) -> LinkChecker:
         # The checker drives the transport directly (httpx's transport API): it follows redirects and
@@ -405,20 +406,46 @@ class LinkChecker:
     async def check_many(
         self, urls: Iterable[str], on_result: Callable[[CheckResult], None] | None = None
     ) -> list[CheckResult]:
-        """Check every URL concurrently; call ``on_result`` as each finishes; return results in input order."""
+        """Check every URL concurrently; call ``on_result`` as each finishes; return results in input order.
 
-        async def one(url: str) -> CheckResult:
-            result = await self.check(url)
-            if on_result is not None:
-                on_result(result)
-            return result
+        URLs are grouped by host and each host gets ``per_host_concurrency`` workers that take its URLs one
+        after the other, so a worker starts the next request the moment the previous one ends (no task per
+        URL waiting on a semaphore). Requests still pass the per-host gate, which also covers redirects into
+        another host, and the global limit.
+        """
+        urls = list(urls)
+        results: list[CheckResult | None] = [None] * len(urls)
+        queues: dict[str, collections.deque[int]] = {}
+        for index, url in enumerate(urls):
+            try:
+                host = url_target(url).host
+            except InvalidURL:
+                host = ""
+            queues.setdefault(host, collections.deque()).append(index)
 
-        return list(await asyncio.gather(*(one(url) for url in urls)))
+        async def worker(queue: collections.deque[int]) -> None:
+            while queue:
+                index = queue.popleft()
+                result = await self.check(urls[index])
+                results[index] = result
+                if on_result is not None:
+                    on_result(result)
+
+        workers = [
+            worker(queue)
+            for queue in queues.values()
+            for _ in range(min(len(queue), max(1, self.config.per_host_concurrency)))
+        ]
+        await asyncio.gather(*workers)
+        return [r for r in results if r is not None]
 
     # --- one URL ----------------------------------------------------------------------------------
 
     def _rules_for(self, host: str) -> list[ContentRule]:
-        return [rule for rule in self.config.rules if rule.applies_to_host(host)]
+        rules = self._host_rules.get(host)
+        if rules is None:
+            rules = self._host_rules[host] = [rule for rule in self.config.rules if rule.applies_to_host(host)]
+        return rules
 
     def _needs_get_first(self, host: str) -> bool:
         cached = self._get_first.get(host)
@@ -671,9 +698,20 @@ async def check_urls_async(
         return await checker.check_many(urls, on_result)
 
 
+def run_loop(coro):
+    """Run ``coro`` on a new event loop: uvloop's when installed (about a third less CPU per request),
+    else asyncio's own. Must not be called from a thread that runs an event loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a pinned dependency on Linux
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
+
+
 def check_urls(urls: Sequence[str], config: CheckerConfig) -> list[CheckResult]:
     """Synchronous wrapper of :func:`check_urls_async` (must not be called from a running event loop)."""
-    return asyncio.run(check_urls_async(list(urls), config))
+    return run_loop(check_urls_async(list(urls), config))
 
 
 def iter_check_results(urls: Sequence[str], config: CheckerConfig) -> Iterator[CheckResult]:
@@ -694,7 +732,7 @@ def iter_check_results(urls: Sequence[str], config: CheckerConfig) -> Iterator[C
 
     def runner() -> None:
         try:
-            asyncio.run(main())
+            run_loop(main())
         except asyncio.CancelledError:
             pass
         except BaseException as exc:  # handed to the caller's thread

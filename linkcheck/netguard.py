@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import socket
 import ssl
@@ -194,7 +195,10 @@ class _Resolver:
             addresses = [str(literal)]
         except ValueError:
             try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                # The system resolver in a worker thread (the same with asyncio's loop and uvloop's).
+                infos = await asyncio.get_running_loop().run_in_executor(
+                    None, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+                )
             except (socket.gaierror, UnicodeError) as exc:
                 raise HostNotFound(host, getattr(exc, "strerror", "") or str(exc)) from exc
             addresses = list(dict.fromkeys(info[4][0] for info in infos))
@@ -221,6 +225,8 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
+            if timeout is None:
+                return await self._reader.read(max_bytes)
             async with asyncio.timeout(timeout):
                 return await self._reader.read(max_bytes)
         except TimeoutError as exc:
@@ -232,8 +238,11 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
         if not buffer:
             return
         try:
+            self._writer.write(buffer)
+            if timeout is None:
+                await self._writer.drain()
+                return
             async with asyncio.timeout(timeout):
-                self._writer.write(buffer)
                 await self._writer.drain()
         except TimeoutError as exc:
             raise httpcore.WriteTimeout(str(exc) or "write timed out") from exc
@@ -346,8 +355,11 @@ def _map_exception(exc: Exception) -> Exception:
 
 
 class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: typing.AsyncIterable[bytes]):
+    """The body of a response; closing it hands the connection back to the transport."""
+
+    def __init__(self, stream: typing.AsyncIterable[bytes], on_close: typing.Callable[[], typing.Awaitable[None]]):
         self._stream = stream
+        self._on_close = on_close
 
     async def __aiter__(self) -> typing.AsyncIterator[bytes]:
         try:
@@ -360,81 +372,126 @@ class _ResponseStream(httpx.AsyncByteStream):
             raise mapped from exc
 
     async def aclose(self) -> None:
-        if hasattr(self._stream, "aclose"):
-            await self._stream.aclose()
+        try:
+            if hasattr(self._stream, "aclose"):
+                await self._stream.aclose()
+        finally:
+            await self._on_close()
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport whose connections go through :class:`GuardedNetworkBackend`.
 
-    It keeps one small httpcore connection pool per origin (scheme, host, port): httpcore's pool scans
-    all of its connections for every queued request, which costs quadratic time when one pool serves
-    hundreds of connections to many hosts; per-origin pools keep each scan to a handful.
+    It speaks HTTP/1.1 with httpcore's public ``AsyncHTTP11Connection`` and keeps, per origin (scheme,
+    host, port), a small stack of idle keep-alive connections. This replaces httpcore's general connection
+    pool, whose per-request bookkeeping (locks, a scan of every connection for every queued request)
+    costs more than the request itself when a run sends hundreds of HEAD requests to dozens of hosts.
+    The checker's own limits (global and per host) bound how many connections exist.
 
     Args:
         allowed: networks exempt from the guard.
-        max_connections: connections kept per origin (the checker's per-host concurrency).
+        max_connections: idle connections kept per origin (the checker's per-host concurrency).
         verify: verify TLS certificates (``True``) or not.
+        keepalive_expiry: seconds an idle connection is kept.
     """
 
-    def __init__(self, *, allowed: Sequence[IPNetwork] = (), max_connections: int = 4, verify: bool = True):
+    def __init__(
+        self, *, allowed: Sequence[IPNetwork] = (), max_connections: int = 4, verify: bool = True,
+        keepalive_expiry: float = 5.0,
+    ):  # fmt: skip
         self._verify = verify
         self._ssl_context: ssl.SSLContext | None = None  # built on first https origin (loading CAs takes ~30 ms)
-        self._max_connections = max(1, max_connections)
+        self._max_idle = max(1, max_connections)
+        self._keepalive_expiry = keepalive_expiry
         self._backend = GuardedNetworkBackend(allowed)
-        self._pools: dict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = {}
+        self._idle: dict[tuple[bytes, bytes, int], list[httpcore.AsyncHTTP11Connection]] = {}
+        self._open: set[httpcore.AsyncHTTP11Connection] = set()
 
-    def _pool_for(self, url: httpx.URL) -> httpcore.AsyncConnectionPool:
-        key = (url.raw_scheme, url.raw_host, url.port)
-        pool = self._pools.get(key)
-        if pool is None:
-            if self._ssl_context is None and url.raw_scheme == b"https":
-                self._ssl_context = httpx.create_ssl_context(verify=self._verify)
-                if not self._verify:
-                    self._ssl_context.check_hostname = False
-                    self._ssl_context.verify_mode = ssl.CERT_NONE
-            pool = self._pools[key] = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl_context,
-                max_connections=self._max_connections,
-                max_keepalive_connections=self._max_connections,
-                keepalive_expiry=5.0,
-                http1=True,
-                http2=False,
-                network_backend=self._backend,
-            )
-        return pool
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            context = httpx.create_ssl_context(verify=self._verify)
+            if not self._verify:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            context.set_alpn_protocols(["http/1.1"])
+            self._ssl_context = context
+        return self._ssl_context
+
+    async def _connect(self, key: tuple[bytes, bytes, int], timeout: float | None) -> httpcore.AsyncHTTP11Connection:
+        idle = self._idle.get(key)
+        while idle:
+            connection = idle.pop()
+            if connection.is_idle() and not connection.has_expired():
+                return connection
+            await self._discard(connection)
+        scheme, host, port = key
+        name = host.decode("ascii")
+        stream = await self._backend.connect_tcp(name, port, timeout=timeout)
+        if scheme == b"https":
+            # SNI and certificate verification use the host name, while the socket is pinned to the checked address.
+            stream = await stream.start_tls(self._tls_context(), server_hostname=name, timeout=timeout)
+        connection = httpcore.AsyncHTTP11Connection(
+            origin=httpcore.Origin(scheme, host, port), stream=stream, keepalive_expiry=self._keepalive_expiry
+        )
+        self._open.add(connection)
+        return connection
+
+    async def _discard(self, connection: httpcore.AsyncHTTP11Connection) -> None:
+        self._open.discard(connection)
+        with contextlib.suppress(Exception):  # closing a dead socket may fail; it is gone either way
+            await connection.aclose()
+
+    async def _release(self, key, connection: httpcore.AsyncHTTP11Connection) -> None:
+        idle = self._idle.setdefault(key, [])
+        if connection.is_idle() and len(idle) < self._max_idle:
+            idle.append(connection)
+        else:
+            await self._discard(connection)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` through the guarded pool. The ``target`` request extension, when set, is the
-        exact request target sent on the wire (httpcore's documented ``target`` extension)."""
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
+        """Send ``request`` on a guarded connection. The ``target`` request extension, when set, is the exact
+        request target sent on the wire (httpcore's documented ``target`` extension)."""
+        url = request.url
+        port = url.port or (443 if url.scheme == "https" else 80)
+        key = (url.raw_scheme, url.raw_host, port)
+        timeout = request.extensions.get("timeout", {}).get("connect")
         try:
-            response = await self._pool_for(request.url).handle_async_request(core_request)
+            connection = await self._connect(key, timeout)
         except Exception as exc:
             mapped = _map_exception(exc)
             if mapped is exc:
                 raise
             raise mapped from exc
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=port, target=url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        try:
+            response = await connection.handle_async_request(core_request)
+        except BaseException as exc:
+            await self._discard(connection)
+            if not isinstance(exc, Exception):
+                raise
+            mapped = _map_exception(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+        async def release() -> None:
+            await self._release(key, connection)
+
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_ResponseStream(response.stream),
+            stream=_ResponseStream(response.stream, release),
             extensions=response.extensions,
         )
 
     async def aclose(self) -> None:
-        """Close every pooled connection."""
-        for pool in self._pools.values():
-            await pool.aclose()
-        self._pools.clear()
+        """Close every connection."""
+        for connection in list(self._open):
+            await self._discard(connection)
+        self._idle.clear()
