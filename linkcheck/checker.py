@@ -168,9 +168,12 @@ class InvalidURL(ValueError):
 _WIRE_SAFE = frozenset(chr(c) for c in range(0x21, 0x7F)) - {"#"}
 
 
+_NOT_WIRE_SAFE = re.compile(r"[^\x21-\x7e]|#")
+
+
 def _wire_encode(text: str) -> str:
     """Percent-encode (UTF-8) only what cannot appear on the request line; keep everything else as is."""
-    if all(ch in _WIRE_SAFE for ch in text):
+    if not _NOT_WIRE_SAFE.search(text):
         return text
     return "".join(ch if ch in _WIRE_SAFE else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in text)
 
@@ -416,17 +419,19 @@ class LinkChecker:
         urls = list(urls)
         results: list[CheckResult | None] = [None] * len(urls)
         queues: dict[str, collections.deque[int]] = {}
+        targets: list[Target | None] = []
         for index, url in enumerate(urls):
             try:
-                host = url_target(url).host
+                target = url_target(url)
             except InvalidURL:
-                host = ""
-            queues.setdefault(host, collections.deque()).append(index)
+                target = None
+            targets.append(target)
+            queues.setdefault(target.host if target else "", collections.deque()).append(index)
 
         async def worker(queue: collections.deque[int]) -> None:
             while queue:
                 index = queue.popleft()
-                result = await self.check(urls[index])
+                result = await self.check(urls[index], _target=targets[index])
                 results[index] = result
                 if on_result is not None:
                     on_result(result)
@@ -459,24 +464,25 @@ class LinkChecker:
     def _wants_body(self, host: str, status: int) -> bool:
         return any(rule.needs_body and (not rule.statuses or status in rule.statuses) for rule in self._rules_for(host))
 
-    async def check(self, url: str) -> CheckResult:
+    async def check(self, url: str, *, _target: Target | None = None) -> CheckResult:
         """Check one URL and return its :class:`CheckResult` (never raises for network or HTTP problems)."""
         started = time.monotonic()
         result = CheckResult(url=url, final_url=_strip_fragment(url))
         try:
-            await self._check(url, result)
+            await self._check(url, result, _target)
         except Exception as exc:  # a bug must not stop a whole run: report it on this link
             result.link_class, result.error = LinkClass.ERROR, f"internal error: {type(exc).__name__}: {exc}"
         result.elapsed_ms = round((time.monotonic() - started) * 1000)
         return result
 
-    async def _check(self, url: str, result: CheckResult) -> None:
+    async def _check(self, url: str, result: CheckResult, target: Target | None = None) -> None:
         config = self.config
-        try:
-            target = url_target(url)
-        except InvalidURL as exc:
-            result.link_class, result.error = LinkClass.ERROR, str(exc)
-            return
+        if target is None:
+            try:
+                target = url_target(url)
+            except InvalidURL as exc:
+                result.link_class, result.error = LinkClass.ERROR, str(exc)
+                return
         jar = httpx.Cookies()
         current = _strip_fragment(url.strip())
         fragment = target.fragment
@@ -536,7 +542,7 @@ class LinkChecker:
 
     def _classify(self, result: CheckResult, target: Target, hop: _Hop, new_url: str) -> None:
         status = hop.status
-        headers = {k.lower(): v for k, v in hop.headers.items()}
+        headers = hop.headers  # case-insensitive mapping
         for rule in self._rules_for(target.host):
             if rule.matches(
                 host=target.host,

@@ -67,7 +67,8 @@ class ContentRule:
     def matches(
         self, *, host: str, status: int, headers: Mapping[str, str], body: str, final_url: str, redirected: bool
     ) -> bool:
-        """Apply the rule to one response (``body`` is the decoded first bytes, may be empty)."""
+        """Apply the rule to one response (``body`` is the decoded first bytes, may be empty; ``headers`` is a
+        mapping whose ``get`` ignores case, such as ``httpx.Headers``, or one with lower-case keys)."""
         if not self.applies_to_host(host) or (self.statuses and status not in self.statuses):
             return False
         if self.header is not None:
