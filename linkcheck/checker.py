@@ -258,6 +258,30 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class _CookieJar:
+    """The cookies of one check, kept across its redirects (a jar is made only once a site sets one)."""
+
+    __slots__ = ("cookies",)
+
+    def __init__(self):
+        self.cookies: httpx.Cookies | None = None
+
+    def key(self) -> tuple:
+        """The cookies as a hashable value (a redirect back to a URL with new cookies is no loop)."""
+        if self.cookies is None:
+            return ()
+        return tuple(sorted((c.name, c.value) for c in self.cookies.jar))
+
+    def apply(self, request: httpx.Request) -> None:
+        if self.cookies:
+            self.cookies.set_cookie_header(request)
+
+    def extract(self, response: httpx.Response) -> None:
+        if self.cookies is None:
+            self.cookies = httpx.Cookies()
+        self.cookies.extract_cookies(response)
+
+
 @dataclass
 class _Hop:
     status: int
@@ -419,19 +443,17 @@ class LinkChecker:
         urls = list(urls)
         results: list[CheckResult | None] = [None] * len(urls)
         queues: dict[str, collections.deque[int]] = {}
-        targets: list[Target | None] = []
         for index, url in enumerate(urls):
             try:
-                target = url_target(url)
-            except InvalidURL:
-                target = None
-            targets.append(target)
-            queues.setdefault(target.host if target else "", collections.deque()).append(index)
+                host = (urlsplit(url.strip()).hostname or "").rstrip(".")  # grouping only; exact parsing later
+            except ValueError:
+                host = ""
+            queues.setdefault(host, collections.deque()).append(index)
 
         async def worker(queue: collections.deque[int]) -> None:
             while queue:
                 index = queue.popleft()
-                result = await self.check(urls[index], _target=targets[index])
+                result = await self.check(urls[index])
                 results[index] = result
                 if on_result is not None:
                     on_result(result)
@@ -464,33 +486,32 @@ class LinkChecker:
     def _wants_body(self, host: str, status: int) -> bool:
         return any(rule.needs_body and (not rule.statuses or status in rule.statuses) for rule in self._rules_for(host))
 
-    async def check(self, url: str, *, _target: Target | None = None) -> CheckResult:
+    async def check(self, url: str) -> CheckResult:
         """Check one URL and return its :class:`CheckResult` (never raises for network or HTTP problems)."""
         started = time.monotonic()
         result = CheckResult(url=url, final_url=_strip_fragment(url))
         try:
-            await self._check(url, result, _target)
+            await self._check(url, result)
         except Exception as exc:  # a bug must not stop a whole run: report it on this link
             result.link_class, result.error = LinkClass.ERROR, f"internal error: {type(exc).__name__}: {exc}"
         result.elapsed_ms = round((time.monotonic() - started) * 1000)
         return result
 
-    async def _check(self, url: str, result: CheckResult, target: Target | None = None) -> None:
+    async def _check(self, url: str, result: CheckResult) -> None:
         config = self.config
-        if target is None:
-            try:
-                target = url_target(url)
-            except InvalidURL as exc:
-                result.link_class, result.error = LinkClass.ERROR, str(exc)
-                return
-        jar = httpx.Cookies()
+        try:
+            target = url_target(url)
+        except InvalidURL as exc:
+            result.link_class, result.error = LinkClass.ERROR, str(exc)
+            return
+        jar = _CookieJar()
         current = _strip_fragment(url.strip())
         fragment = target.fragment
         visited: list[str] = []
         seen: set[tuple[str, tuple]] = set()
         permanent_so_far, new_url = True, ""
         for _hop_number in range(config.max_redirects + 1):
-            key = (target.key, tuple(sorted((c.name, c.value) for c in jar.jar)))
+            key = (target.key, jar.key())
             visited.append(current)
             if key in seen:
                 result.link_class = LinkClass.ERROR
@@ -570,7 +591,7 @@ class LinkChecker:
         else:
             result.link_class, result.error = LinkClass.ERROR, reason
 
-    def _request(self, method: str, target: Target, jar: httpx.Cookies) -> httpx.Request:
+    def _request(self, method: str, target: Target, jar: _CookieJar) -> httpx.Request:
         config = self.config
         origin = (target.scheme, target.host, target.port)
         url = self._origins.get(origin)
@@ -587,11 +608,10 @@ class LinkChecker:
         request = httpx.Request(
             method, url, headers=headers, extensions={"timeout": self._timeout, "target": target.target.encode("ascii")}
         )
-        if jar:
-            jar.set_cookie_header(request)
+        jar.apply(request)
         return request
 
-    async def _fetch(self, target: Target, jar: httpx.Cookies, result: CheckResult) -> _Hop:
+    async def _fetch(self, target: Target, jar: _CookieJar, result: CheckResult) -> _Hop:
         """One hop: HEAD (or GET), fallback to GET, retries with backoff. Raises :class:`_Final`."""
         config = self.config
         method = "GET" if self._needs_get_first(target.host) else "HEAD"
@@ -658,7 +678,7 @@ class LinkChecker:
             result.retry_wait += wait
             await asyncio.sleep(wait)
 
-    async def _send(self, method: str, target: Target, jar: httpx.Cookies) -> _Hop:
+    async def _send(self, method: str, target: Target, jar: _CookieJar) -> _Hop:
         config = self.config
         assert self._transport is not None
         async with asyncio.timeout(config.total_timeout):
@@ -667,7 +687,7 @@ class LinkChecker:
             response.request = request
             try:
                 if "set-cookie" in response.headers:
-                    jar.extract_cookies(response)
+                    jar.extract(response)
                 body, read = "", 0
                 if method == "GET" and self._wants_body(target.host, response.status_code):
                     raw, read = await self._read_capped(response)

@@ -176,6 +176,10 @@ class _Resolver:
         """
         key = (host, port)
         answer = self._cache.get(key)
+        if answer is None and _is_ip_literal(host):
+            answer = self._cache[key] = self._check(
+                host, [str(ipaddress.ip_address(host.strip("[]").split("%", 1)[0]))]
+            )
         if answer is None:
             async with self._locks.setdefault(key, asyncio.Lock()):
                 answer = self._cache.get(key)
@@ -191,26 +195,36 @@ class _Resolver:
 
     async def _lookup(self, host: str, port: int) -> list[str]:
         try:
-            literal = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-            addresses = [str(literal)]
-        except ValueError:
-            try:
-                # The system resolver in a worker thread (the same with asyncio's loop and uvloop's).
-                infos = await asyncio.get_running_loop().run_in_executor(
-                    None, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-                )
-            except (socket.gaierror, UnicodeError) as exc:
-                raise HostNotFound(host, getattr(exc, "strerror", "") or str(exc)) from exc
-            addresses = list(dict.fromkeys(info[4][0] for info in infos))
-            if not addresses:
-                raise HostNotFound(host) from None
+            # The system resolver in a worker thread (the same with asyncio's loop and uvloop's).
+            infos = await asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+            )
+        except (socket.gaierror, UnicodeError) as exc:
+            raise HostNotFound(host, getattr(exc, "strerror", "") or str(exc)) from exc
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        if not addresses:
+            raise HostNotFound(host) from None
+        answer = self._check(host, addresses)
+        if isinstance(answer, GuardError):
+            raise answer
+        return answer
+
+    def _check(self, host: str, addresses: list[str]) -> list[str] | GuardError:
         for address in addresses:
             # Refuse the name if ANY of its addresses is internal: a name that points inside is not a
             # public resource, and picking the "good" one would still reveal internal DNS data.
             reason = address_block_reason(address, self.allowed)
             if reason:
-                raise AddressBlocked(host, address, reason)
+                return AddressBlocked(host, address, reason)
         return addresses
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 class _AsyncioStream(httpcore.AsyncNetworkStream):
