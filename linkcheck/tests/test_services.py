@@ -350,3 +350,44 @@ def test_user_agent_setting_and_rules_file(settings, tmp_path):
 
     with pytest.raises(ImproperlyConfigured, match="LINKCHECK_RULES_FILE"):
         services.checker_config()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_full_runs_started_at_once_check_each_link_once(server):
+    """Two workers start the nightly run at the same time: one checks, the other skips."""
+    import threading
+    import time as _time
+
+    from django.db import connection
+
+    hits = []
+
+    def slow(request):
+        hits.append(request.method)
+        _time.sleep(0.6)
+        return Response("ok")
+
+    server.expect_request("/slow-page").respond_with_handler(slow)
+    ResourceFactory(url=server.url_for("/slow-page"))
+    runs, errors = [], []
+
+    def start(task_id):
+        try:
+            runs.append(services.link_check_run(task_id=task_id))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=start, args=("task-a",))
+    second = threading.Thread(target=start, args=("task-b",))
+    first.start()
+    _time.sleep(0.3)
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert errors == []
+    assert sorted(run.status for run in runs) == [LinkCheckRun.Status.DONE, LinkCheckRun.Status.SKIPPED]
+    assert LinkCheck.objects.count() == 1
+    assert hits == ["HEAD"]
+    assert LinkCheckRun.objects.filter(lock__isnull=False).count() == 0
