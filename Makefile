@@ -20,7 +20,11 @@ setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo
 
+## Serve the portal, with a Celery worker that also runs beat, so the periodic tasks (reminders every
+## 15 minutes) happen; without Redis, tasks run inside that process and mails print here (console).
 run: setup
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/celery -A coinportal worker --beat --pool=solo --loglevel=warning & worker=$$!; \
 	$(PY) manage.py runserver $(HOST)
 
 test: install

@@ -47,3 +47,13 @@ def shared_dir():
     if not SHARED_DIR.is_dir():
         pytest.skip(f"{SHARED_DIR} is absent (a clone outside the lab's workspace)")
     return SHARED_DIR
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Start every test with an empty cache: cached figures (cohort pages, rate limits) must not
+    leak between tests, where SQLite may reuse the ids of rolled-back rows."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

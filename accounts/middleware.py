@@ -2,14 +2,22 @@
 
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone, translation
 
 
 class UserPreferencesMiddleware:
-    """Activate the user's preferred time zone, and their language unless the request chose one.
+    """Activate the user's preferred time zone, and their language unless the browser chose one.
 
-    A language picked with the switcher (Django's ``set_language`` cookie) wins for that browser;
-    otherwise a signed-in user's ``language`` applies. Runs after ``AuthenticationMiddleware``.
+    Order in ``MIDDLEWARE``: after ``LocaleMiddleware`` (which picks a language from the cookie,
+    then ``Accept-Language``) and after ``AuthenticationMiddleware`` (``request.user``).
+
+    * Time zone: a signed-in user's ``time_zone`` (IANA name) is activated for the request, so
+      templates and forms show local times; an unknown name, or an anonymous visitor, gets
+      ``settings.TIME_ZONE``. See https://docs.djangoproject.com/en/5.2/topics/i18n/timezones/.
+    * Language: a language picked with the switcher or saved on the profile page (Django's
+      ``LANGUAGE_COOKIE_NAME`` cookie, when it names one of ``settings.LANGUAGES``) wins for that
+      browser; otherwise a signed-in user's ``language`` applies, overriding ``Accept-Language``.
     """
 
     def __init__(self, get_response):
@@ -18,15 +26,22 @@ class UserPreferencesMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-            from django.conf import settings
-
-            if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and user.language:
+            self._activate_time_zone(user.time_zone)
+            if not self._cookie_language(request) and user.language in dict(settings.LANGUAGES):
                 translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
+                request.LANGUAGE_CODE = translation.get_language()
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+    @staticmethod
+    def _activate_time_zone(name: str) -> None:
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+
+    @staticmethod
+    def _cookie_language(request) -> str | None:
+        value = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        return value if value in dict(settings.LANGUAGES) else None

@@ -1,13 +1,47 @@
 """The portal's user: email login, display name, language, time zone and reminder preferences."""
 
+import datetime
+import functools
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The portal's three roles. Student and mentor are groups of the same name; admin is ``is_staff``."""
+
+    STUDENT = "student", _("Student")
+    MENTOR = "mentor", _("Mentor")
+    ADMIN = "admin", _("Admin")
+
+
+#: Roles an invitation may give (admins are made in the admin site, never by invitation).
+INVITABLE_ROLES = [(Role.STUDENT.value, Role.STUDENT.label), (Role.MENTOR.value, Role.MENTOR.label)]
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA time zone names known to :mod:`zoneinfo` on this machine (cached for the process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """Model/form validator: accept only an IANA time zone name (e.g. ``Asia/Shanghai``).
+
+    Raises:
+        ValidationError: code ``invalid_time_zone`` when ``value`` is not in the IANA database
+            shipped with Python/tzdata (https://www.iana.org/time-zones).
+    """
+    if value not in time_zone_names():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone."), code="invalid_time_zone", params={"value": value}
+        )
 
 
 class UserManager(BaseUserManager):
@@ -37,8 +71,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
-def _time_zone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+def time_zone_choices() -> list[tuple[str, str]]:
+    """``(value, label)`` pairs of every IANA time zone, sorted by name, for a ``<select>``."""
+    return [(name, name) for name in sorted(time_zone_names())]
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -51,7 +86,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     language = models.CharField(_("preferred language"), max_length=10, choices=Language, default=Language.ZH_HANS)
-    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+    )
     is_staff = models.BooleanField(_("admin"), default=False, help_text=_("Admins may use the admin site."))
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -84,6 +121,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.display_name or self.email
 
+    def clean(self):
+        """Lower-case the address before uniqueness is validated (admin forms), so ``A@x`` and
+        ``a@x`` cannot become two accounts."""
+        super().clean()
+        self.email = (self.email or "").strip().lower()
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
     def get_short_name(self):
         """The name shown in the navigation: display name, else the email's local part."""
         return self.display_name or self.email.split("@")[0]
@@ -102,6 +149,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         """True when the user is in the ``student`` group (cached per instance)."""
         return self._in_group("student")
 
+    @property
+    def role(self) -> str:
+        """The user's role as a :class:`Role` value: admin (``is_staff``) wins over mentor over student.
+
+        Returns ``""`` for a user without any role (e.g. a fresh ``createsuperuser`` without staff).
+        """
+        if self.is_staff:
+            return Role.ADMIN
+        if self.is_mentor:
+            return Role.MENTOR
+        if self.is_student:
+            return Role.STUDENT
+        return ""
+
+    def get_role_display(self) -> str:
+        """The translated name of :attr:`role`, or ``""`` without a role."""
+        role = self.role
+        return str(Role(role).label) if role else ""
+
     def _in_group(self, name: str) -> bool:
         cache = self.__dict__.setdefault("_group_names", None)
         if cache is None:
@@ -118,9 +184,7 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="sent_invitations",
     )  # fmt: skip
-    role = models.CharField(
-        _("role"), max_length=20, choices=[("student", _("Student")), ("mentor", _("Mentor"))], default="student"
-    )
+    role = models.CharField(_("role"), max_length=20, choices=INVITABLE_ROLES, default=Role.STUDENT)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -129,6 +193,11 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[value for value, _label in INVITABLE_ROLES]), name="invitation_role_valid"
+            ),
+        ]
 
     def __str__(self):
         return self.email
@@ -136,3 +205,24 @@ class Invitation(models.Model):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """When the most recently sent link stops working (aware datetime), or ``None`` if never sent.
+
+        The lifetime is ``settings.INVITATION_EXPIRY_DAYS`` days from ``sent_at``; the signed token in
+        the link carries the same timestamp (see :mod:`accounts.tokens`).
+        """
+        if self.sent_at is None:
+            return None
+        return self.sent_at + datetime.timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+
+    @property
+    def status(self) -> str:
+        """One of ``"accepted"``, ``"unsent"``, ``"expired"`` or ``"pending"`` (evaluated now)."""
+        if self.accepted_at is not None:
+            return "accepted"
+        expires_at = self.expires_at
+        if expires_at is None:
+            return "unsent"
+        return "expired" if expires_at <= timezone.now() else "pending"

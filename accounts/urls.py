@@ -1,5 +1,12 @@
-"""URLs of the accounts app."""
+"""URLs of the accounts app, below ``/me/``."""
+
+from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
 
-urlpatterns = []
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -10,3 +10,6 @@ class CohortsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "cohorts"
     verbose_name = _("Cohorts")
+
+    def ready(self):
+        from cohorts import signals  # noqa: F401  (connects the receivers)

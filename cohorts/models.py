@@ -1,6 +1,7 @@
 """Cohorts (an intake of students with mentors), enrollments and the cohort's pace plan."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,11 @@ class Cohort(TimeStampedModel):
         verbose_name_plural = _("cohorts")
         ordering = ["-start_date", "name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="cohort_dates_order"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="cohort_dates_order",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
         ]
 
     def __str__(self):
@@ -48,14 +53,47 @@ class Enrollment(TimeStampedModel):
         verbose_name_plural = _("enrollments")
         ordering = ["cohort", "user__email"]
         constraints = [
-            models.UniqueConstraint(fields=["cohort", "user"], name="unique_enrollment"),
             models.UniqueConstraint(
-                fields=["user"], condition=models.Q(is_active=True), name="one_active_enrollment_per_student"
+                fields=["cohort", "user"],
+                name="unique_enrollment",
+                violation_error_message=_("This student is already enrolled in this cohort."),
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_active=True),
+                name="one_active_enrollment_per_student",
+                violation_error_message=_("This student already has an active enrollment in another cohort."),
             ),
         ]
 
     def __str__(self):
         return f"{self.user} · {self.cohort}"
+
+
+class PendingEnrollment(models.Model):
+    """An invited email address waiting to sign up; it becomes an :class:`Enrollment` when the
+    account is created (see :func:`cohorts.services.pending_enrollments_resolve`).
+
+    One pending enrollment per address: inviting the address to another cohort moves it there.
+    """
+
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="pending_enrollments"
+    )
+    email = models.EmailField(_("email address"), unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created = models.DateTimeField(_("invited at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending enrollment")
+        verbose_name_plural = _("pending enrollments")
+        ordering = ["cohort", "email"]
+
+    def __str__(self):
+        return f"{self.email} · {self.cohort}"
 
 
 class PaceMilestone(models.Model):
@@ -81,3 +119,8 @@ class PaceMilestone(models.Model):
 
     def __str__(self):
         return f"{self.section} · {self.due_week}"
+
+    def clean(self):
+        """Refuse a section that is not top-level: the plan sets a due week per top-level section."""
+        if self.section_id is not None and self.section.parent_id is not None:
+            raise ValidationError({"section": _("Choose a top-level section.")}, code="not_top_level")

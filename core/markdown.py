@@ -16,7 +16,7 @@ from functools import partial
 
 import bleach
 import markdown as md
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import TLDS, LinkifyFilter, build_url_re
 
 #: Elements that survive sanitising; everything else is stripped (its text stays, escaped).
 ALLOWED_TAGS = frozenset(
@@ -85,7 +85,7 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     return True
 
 
-ALLOWED_ATTRIBUTES = {tag: _attribute_allowed for tag in _ATTRIBUTE_NAMES}
+ALLOWED_ATTRIBUTES = dict.fromkeys(_ATTRIBUTE_NAMES, _attribute_allowed)
 
 _EXTENSIONS = ["extra", "sane_lists"]
 _EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
@@ -99,13 +99,16 @@ def _add_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
+#: bleach's TLD list predates some domains the guide uses (``api2.aigcbest.top``); add them.
+_URL_RE = build_url_re(tlds=sorted({*TLDS, "top", "dev", "app", "xyz", "site", "tech", "online", "club"}, reverse=True))
+
 _CLEANER = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_add_rel], skip_tags={"pre", "code"})],
+    filters=[partial(LinkifyFilter, callbacks=[_add_rel], skip_tags={"pre", "code"}, url_re=_URL_RE)],
 )
 
 

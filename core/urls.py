@@ -1,4 +1,4 @@
-"""Site-wide URLs: the home page."""
+"""Site-wide URLs: the home page and the health endpoint."""
 
 from django.urls import path
 
@@ -8,4 +8,5 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
 ]

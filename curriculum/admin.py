@@ -1,10 +1,18 @@
 """Admin for the curriculum: search, filters, inline resources/papers, easy ordering."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
 from linkcheck.admin import LinkHealthAdminMixin  # link-health column, filter and "check now" action
+
+#: Links typed without a scheme get https (Django 6 default, opted into now); notes get small boxes.
+URL_FORMFIELD = {
+    models.URLField: {"assume_scheme": "https"},
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+}
 
 
 class KnowledgeRequirementInline(admin.TabularInline):
@@ -24,12 +32,14 @@ class PrerequisiteInline(admin.TabularInline):
 
 class ResourceInline(admin.TabularInline):
     model = Resource
+    formfield_overrides = URL_FORMFIELD
     extra = 0
     fields = ["order", "title", "url", "kind", "note", "is_archived"]
 
 
 class PaperInline(admin.TabularInline):
     model = Paper
+    formfield_overrides = URL_FORMFIELD
     extra = 0
     fields = ["order", "title", "url", "arxiv_id", "authors", "year", "venue", "is_archived"]
 
@@ -58,6 +68,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(LinkHealthAdminMixin, admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELD
     list_display = ["title", "kind", "section", "url", "order", "is_archived"]
     list_editable = ["order", "kind"]
     list_filter = ["kind", "is_archived", ("section", admin.RelatedOnlyFieldListFilter)]
@@ -68,6 +79,7 @@ class ResourceAdmin(LinkHealthAdminMixin, admin.ModelAdmin):
 
 @admin.register(Paper)
 class PaperAdmin(LinkHealthAdminMixin, admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELD
     list_display = ["title", "arxiv_id", "year", "section", "order", "is_archived"]
     list_editable = ["order"]
     list_filter = ["is_archived", "year", ("section", admin.RelatedOnlyFieldListFilter)]
@@ -93,3 +105,12 @@ class PrerequisiteAdmin(admin.ModelAdmin):
     list_display = ["section", "required_section"]
     search_fields = ["section__title", "required_section__title"]
     autocomplete_fields = ["section", "required_section"]
+
+
+@admin.register(KnowledgeRequirement)
+class KnowledgeRequirementAdmin(admin.ModelAdmin):
+    list_display = ["text", "section", "order"]
+    list_filter = [("section", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "section__title"]
+    autocomplete_fields = ["section"]
+    list_select_related = ["section"]

@@ -56,10 +56,11 @@ class Section(TimeStampedModel):
 
     def clean(self):
         """Refuse a parent that is the section itself or one of its descendants."""
-        ancestor = self.parent
-        while ancestor is not None:
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
             if ancestor.pk == self.pk and self.pk is not None:
                 raise ValidationError({"parent": _("A section cannot be inside itself.")})
+            seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
 
@@ -106,7 +107,7 @@ def prerequisite_cycle(section_id: int, required_id: int, edges: dict[int, set[i
 
 
 class Prerequisite(models.Model):
-    """"Study ``required_section`` before ``section``". The graph of these edges stays acyclic."""
+    """Study ``required_section`` before ``section``. The graph of these edges stays acyclic."""
 
     section = models.ForeignKey(
         Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="prerequisite_links"
@@ -128,6 +129,11 @@ class Prerequisite(models.Model):
     def __str__(self):
         return f"{self.required_section} → {self.section}"
 
+    def save(self, *args, **kwargs):
+        """Validate acyclicity (``ValidationError``) and save."""
+        self.clean()
+        super().save(*args, **kwargs)
+
     def clean(self):
         """Raise ``ValidationError`` when this edge would make the prerequisite graph cyclic."""
         if self.section_id is None or self.required_section_id is None:
@@ -137,20 +143,11 @@ class Prerequisite(models.Model):
         for sid, rid in others:
             edges.setdefault(sid, set()).add(rid)
         if prerequisite_cycle(self.section_id, self.required_section_id, edges):
+            message = _("“%(required)s” cannot be a prerequisite of “%(section)s”: that would make a cycle.")
+            params = {"required": self.required_section, "section": self.section}
             raise ValidationError(
-                {
-                    "required_section": _(
-                        "“%(required)s” cannot be a prerequisite of “%(section)s”: that would make a cycle."
-                    )
-                    % {"required": self.required_section, "section": self.section}
-                },
-                code="prerequisite_cycle",
+                {"required_section": ValidationError(message, code="prerequisite_cycle", params=params)}
             )
-
-    def save(self, *args, **kwargs):
-        """Validate acyclicity (``ValidationError``) and save."""
-        self.clean()
-        super().save(*args, **kwargs)
 
 
 class LinkedItem(TimeStampedModel):

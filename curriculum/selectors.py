@@ -18,7 +18,9 @@ class CurriculumTree:
 
     Attributes:
         sections: every active section in depth-first document order; each carries ``depth``
-            (0 for top level), ``child_list`` and ``is_topic`` attributes set here.
+            (0 for top level), ``child_list``, ``is_topic`` and ``topic_count`` (topics in its
+            subtree, 1 for a topic) attributes set here; with counts also ``total_resource_count``
+            and ``total_paper_count`` (active items in its subtree).
         by_id: the same sections keyed by primary key.
         roots: the top-level sections in order.
     """
@@ -91,6 +93,10 @@ def curriculum_tree(*, with_counts: bool = False) -> CurriculumTree:
             node.is_topic = not node.child_list
             ordered.append(node)
             walk(node.child_list, depth + 1)
+            node.topic_count = sum(c.topic_count for c in node.child_list) if node.child_list else 1
+            if with_counts:
+                node.total_resource_count = node.resource_count + sum(c.total_resource_count for c in node.child_list)
+                node.total_paper_count = node.paper_count + sum(c.total_paper_count for c in node.child_list)
 
     roots = children.get(None, [])
     walk(roots, 0)

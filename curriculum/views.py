@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 
 from curriculum import selectors
 from curriculum.models import LocalReference, Resource
+from progress.selectors import section_progress
+from quizzes.selectors import quiz_cards
 
 
 def _login_required_for_curriculum(view):
@@ -43,7 +45,9 @@ def section_detail(request, slug):
     groups: dict[str, list] = {}
     for resource in section.resources.all():
         groups.setdefault(resource.kind, []).append(resource)
-    resource_groups = [(kinds[k], items) for k, items in sorted(groups.items(), key=lambda kv: list(kinds).index(kv[0]))]
+    resource_groups = [
+        (kinds[k], items) for k, items in sorted(groups.items(), key=lambda kv: list(kinds).index(kv[0]))
+    ]
     ancestors = []
     parent_id = section.parent_id
     while parent_id is not None and parent_id in tree.by_id:
@@ -56,6 +60,8 @@ def section_detail(request, slug):
         "ancestors": ancestors,
         "resource_groups": resource_groups,
         "tree": tree,
+        "section_quizzes": quiz_cards(user=request.user, section_ids=[section.pk]),
+        "section_progress": section_progress(user=request.user, section=section, tree=tree),
     }
     return render(request, "curriculum/section_detail.html", context)
 

@@ -736,8 +736,11 @@ def run_loop(coro):
 
 
 def check_urls(urls: Sequence[str], config: CheckerConfig) -> list[CheckResult]:
-    """Synchronous wrapper of :func:`check_urls_async` (must not be called from a running event loop)."""
-    return run_loop(check_urls_async(list(urls), config))
+    """Check ``urls`` and return the results in input order (blocking; callable from any thread, even one
+    that runs an event loop, because the checks run on a loop of their own in a helper thread)."""
+    urls = list(urls)
+    order = {url: index for index, url in enumerate(urls)}
+    return sorted(iter_check_results(urls, config), key=lambda result: order[result.url])
 
 
 def iter_check_results(urls: Sequence[str], config: CheckerConfig) -> Iterator[CheckResult]:

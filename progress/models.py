@@ -79,7 +79,17 @@ class PaperProgress(TimeStampedModel):
 
 
 class ProgressEvent(models.Model):
-    """Append-only log of every progress change: who, what, from, to, when."""
+    """Append-only log of every progress change: who, what, from, to, when.
+
+    ``kind`` tells what changed: a topic's or paper's *status* (``from_status`` → ``to_status``;
+    an empty string means "no row": a paper added to or removed from the reading list), or a
+    topic's private *note* (both statuses empty; the note's text is never copied here). Rows are
+    only ever inserted (:meth:`save` refuses updates).
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        NOTE = "note", _("Note edited")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE, related_name="progress_events"
@@ -92,8 +102,9 @@ class ProgressEvent(models.Model):
         "curriculum.Paper", verbose_name=_("paper"), null=True, blank=True,
         on_delete=models.CASCADE, related_name="progress_events",
     )  # fmt: skip
-    from_status = models.CharField(_("from"), max_length=20)
-    to_status = models.CharField(_("to"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.STATUS)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
     created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -107,7 +118,16 @@ class ProgressEvent(models.Model):
                 | models.Q(section__isnull=True, paper__isnull=False),
                 name="progress_event_one_subject",
             ),
+            models.CheckConstraint(condition=models.Q(kind__in=["status", "note"]), name="progress_event_kind_valid"),
         ]
 
     def __str__(self):
-        return f"{self.user}: {self.from_status} → {self.to_status}"
+        if self.kind == self.Kind.NOTE:
+            return f"{self.user}: note"
+        return f"{self.user}: {self.from_status or '∅'} → {self.to_status or '∅'}"
+
+    def save(self, *args, **kwargs):
+        """Insert the event; raise ``ValueError`` for an existing row (the log is append-only)."""
+        if not self._state.adding:
+            raise ValueError("Progress events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)

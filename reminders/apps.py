@@ -10,3 +10,6 @@ class RemindersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reminders"
     verbose_name = _("Reminders")
+
+    def ready(self):
+        from reminders import checks  # noqa: F401  (registers the system checks)

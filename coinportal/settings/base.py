@@ -105,7 +105,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "progress:dashboard"
+# The home view sends each role to its own start page (student dashboard, mentor cohorts).
+LOGIN_REDIRECT_URL = "core:home"
 
 # --- Internationalisation: zh-hans first, English available. ---
 LANGUAGE_CODE = "zh-hans"
@@ -165,9 +166,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Our sign-up form locks the address of an invitation and enforces SIGNUP_ALLOWED_DOMAINS.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[COIN Portal] "
+# Failed logins: at most 10 a minute per IP address and 5 per 5 minutes per email address; the
+# login page states the per-address figure (https://docs.allauth.org/en/latest/account/rate_limits.html).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Who may sign up: "invite" (default), "domain" (SIGNUP_ALLOWED_DOMAINS) or "open".
 SIGNUP_MODE = env("SIGNUP_MODE", default="invite")
 SIGNUP_ALLOWED_DOMAINS = env.list("SIGNUP_ALLOWED_DOMAINS", default=[])
+# Days an emailed invitation link stays valid (counted from when it was sent).
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 # GitHub login is on only when both values are set.
 GITHUB_CLIENT_ID = env("GITHUB_CLIENT_ID", default="")
 GITHUB_CLIENT_SECRET = env("GITHUB_CLIENT_SECRET", default="")
@@ -202,6 +211,29 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Cohorts: a student is "stalled" after this many days without a progress event. ---
+COHORT_STALLED_DAYS = env.int("COHORT_STALLED_DAYS", default=7)
+
+# --- Quizzes: answers arriving this many seconds after an attempt's time limit still count
+# (network latency, the page's auto-submit); later ones are not counted and the attempt is closed.
+QUIZ_TIME_LIMIT_GRACE_SECONDS = env.int("QUIZ_TIME_LIMIT_GRACE_SECONDS", default=30)
+# --- Reminders (reminders app; reminders/README.md) ---------------------------------------------
+# Days without a progress event before a student gets an inactivity nudge; also the least number
+# of days between two nudges to the same student.
+REMINDERS_INACTIVITY_DAYS = env.int("REMINDERS_INACTIVITY_DAYS", default=7)
+# ISO weekday (1 = Monday … 7 = Sunday) on which mentors get the weekly digest, at their hour.
+REMINDERS_DIGEST_WEEKDAY = env.int("REMINDERS_DIGEST_WEEKDAY", default=1)
+# Hand-overs to the mail server per message before it is left as failed (one per run).
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=4)
+# Seconds after which an attempt whose worker vanished mid-send is given up (no resend: the mail
+# server may have accepted it). Longer than CELERY_TASK_TIME_LIMIT.
+REMINDERS_CLAIM_TIMEOUT = env.int("REMINDERS_CLAIM_TIMEOUT", default=900)
+# Days an unsubscribe link stays valid (django.core.signing max_age).
+REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS", default=180)
+# Optional address added to List-Unsubscribe as mailto: (RFC 2369); empty means the https link only.
+REMINDERS_UNSUBSCRIBE_MAILTO = env("REMINDERS_UNSUBSCRIBE_MAILTO", default="")
+# --- end of Reminders ---------------------------------------------------------------------------
 
 # =====================================================================================================
 # Link checking (linkcheck app). Every value can be set from the environment (see .env.example).

@@ -5,3 +5,5 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-only-key-do-not-use-in-production")
+# WhiteNoise serves straight from the finders in development (no collectstatic needed).
+STATIC_ROOT = env("STATIC_ROOT", default=None)

@@ -5,7 +5,6 @@ PostgreSQL and Redis); without them the suite runs on SQLite with an in-memory b
 """
 
 from .base import *  # noqa: F403
-from .base import env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
@@ -17,4 +16,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/coinportal-test-media")  # noqa: S108
+# WhiteNoise serves straight from the finders in tests (no collectstatic), like in development.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -62,7 +62,10 @@ def test_bare_url_is_linked_and_stops_at_full_width_paren():
 
 
 def test_relative_and_fragment_links_are_kept():
-    assert render_markdown("![](figure/poe1.png) [x](#top)") == '<p><img alt="" src="figure/poe1.png"> <a href="#top">x</a></p>'
+    assert (
+        render_markdown("![](figure/poe1.png) [x](#top)")
+        == '<p><img alt="" src="figure/poe1.png"> <a href="#top">x</a></p>'
+    )
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])
@@ -87,3 +90,12 @@ def test_blank_input_gives_empty_string(text):
 )
 def test_url_is_safe(url, safe):
     assert url_is_safe(url) is safe
+
+
+def test_bare_url_with_a_newer_top_level_domain_is_linked():
+    """Regression: bleach's own TLD list does not know ``.top`` (the guide's API platform)."""
+    html = render_markdown("价目表：https://api2.aigcbest.top/pricing 如果")
+    assert html == (
+        '<p>价目表：<a href="https://api2.aigcbest.top/pricing" rel="nofollow noopener">'
+        "https://api2.aigcbest.top/pricing</a> 如果</p>"
+    )

@@ -1,0 +1,58 @@
+"""Model invariants: acyclic prerequisites, rendered bodies, hosts and arXiv URLs."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from curriculum.models import Prerequisite, Section, prerequisite_cycle
+from curriculum.tests.factories import PaperFactory, PrerequisiteFactory, ResourceFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_prerequisite_cycle_is_refused_on_save():
+    a, b, c = SectionFactory(), SectionFactory(), SectionFactory()
+    PrerequisiteFactory(section=b, required_section=a)
+    PrerequisiteFactory(section=c, required_section=b)
+
+    with pytest.raises(ValidationError) as excinfo:
+        Prerequisite(section=a, required_section=c).save()
+
+    assert excinfo.value.error_dict["required_section"][0].code == "prerequisite_cycle"
+    assert Prerequisite.objects.count() == 2
+
+
+def test_prerequisite_on_itself_is_refused():
+    a = SectionFactory()
+    with pytest.raises(ValidationError):
+        Prerequisite(section=a, required_section=a).save()
+    assert Prerequisite.objects.count() == 0
+
+
+def test_prerequisite_cycle_function():
+    edges = {2: {1}, 3: {2}}
+    assert prerequisite_cycle(1, 3, edges) is True
+    assert prerequisite_cycle(3, 1, edges) is False
+    assert prerequisite_cycle(4, 4, edges) is True
+
+
+def test_section_body_is_rendered_on_save_and_on_update_fields():
+    section = SectionFactory(body="**粗体**")
+    assert section.body_html == "<p><strong>粗体</strong></p>"
+    section.body = "*斜体*"
+    section.save(update_fields=["body"])
+    assert Section.objects.get(pk=section.pk).body_html == "<p><em>斜体</em></p>"
+
+
+def test_host_and_arxiv_url():
+    assert ResourceFactory(url="https://www.bilibili.com/video/BV1").host == "bilibili.com"
+    assert PaperFactory(arxiv_id="2203.02155").arxiv_url == "https://arxiv.org/abs/2203.02155"
+    assert PaperFactory(arxiv_id="").arxiv_url == ""
+
+
+def test_section_cannot_be_inside_itself():
+    a = SectionFactory()
+    b = SectionFactory(parent=a)
+    a.parent = b
+    with pytest.raises(ValidationError) as excinfo:
+        a.clean()
+    assert list(excinfo.value.error_dict) == ["parent"]
