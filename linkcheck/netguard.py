@@ -176,7 +176,7 @@ class _Resolver:
         """
         key = (host, port)
         answer = self._cache.get(key)
-        if answer is None and _is_ip_literal(host):
+        if answer is None and is_ip_literal(host):
             answer = self._cache[key] = self._check(
                 host, [str(ipaddress.ip_address(host.strip("[]").split("%", 1)[0]))]
             )
@@ -219,7 +219,8 @@ class _Resolver:
         return addresses
 
 
-def _is_ip_literal(host: str) -> bool:
+def is_ip_literal(host: str) -> bool:
+    """True for an IPv4 or IPv6 address (brackets and a zone suffix allowed), False for a host name."""
     try:
         ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
     except ValueError:

@@ -19,9 +19,11 @@ Idempotency comes from the database:
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -32,9 +34,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from curriculum.models import LocalReference, Paper, Resource
-from linkcheck.checker import CheckerConfig, CheckResult, LinkClass, iter_check_results
+from linkcheck.checker import CheckerConfig, CheckResult, InvalidURL, LinkClass, host_to_ascii, iter_check_results
 from linkcheck.models import FAILURE_STATUSES, Link, LinkCheck, LinkCheckRun, LinkReport, LinkStatus
-from linkcheck.netguard import parse_networks
+from linkcheck.netguard import is_ip_literal, parse_networks
 from linkcheck.rules import rules_load
 
 ProgressCallback = Callable[[int, int, CheckResult], None]
@@ -161,6 +163,34 @@ def _local_result(link: Link) -> CheckResult:
     else:
         result.link_class = LinkClass.OK
     return result
+
+
+def network_unavailable(urls: list[str], *, sample: int = 3) -> str:
+    """Tell whether the portal itself is offline: the host names that most of ``urls`` use (``sample`` of
+    them) all fail to resolve. Returns a reason for the run's note, or ``""`` when at least one resolves
+    or the URLs use fewer than ``sample`` distinct host names (IP literals need no DNS and are skipped).
+
+    A run made while the portal's own network or DNS is down would otherwise mark every link as failing
+    ("crying wolf"); such a run is recorded as failed instead and changes no link.
+    """
+    counts: dict[str, int] = {}
+    for url in urls:
+        try:
+            host = host_to_ascii(urlsplit(url).hostname or "")
+        except (ValueError, InvalidURL):
+            continue
+        if host and not is_ip_literal(host):
+            counts[host] = counts.get(host, 0) + 1
+    hosts = sorted(counts, key=lambda h: (-counts[h], h))[:sample]
+    if len(hosts) < sample:
+        return ""
+    for host in hosts:
+        try:
+            socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            continue
+        return ""
+    return "network unavailable: no address for " + ", ".join(hosts) + "; nothing was recorded"
 
 
 # --- runs -----------------------------------------------------------------------------------------
@@ -344,7 +374,8 @@ def link_check_run(
         config: checker configuration; default :func:`checker_config`.
         notify: email the admins' digest when links became broken (off for the setup step).
     Returns:
-        The :class:`LinkCheckRun` (status ``done``, or ``skipped`` when another full run was active).
+        The :class:`LinkCheckRun`: ``done``; ``skipped`` when another full run was active; ``failed`` with a
+        note when the portal's own network is down (:func:`network_unavailable`), nothing recorded then.
     Raises:
         LinkNotListed: unknown ``section_slug``. ``ImproperlyConfigured``: invalid settings.
     """
@@ -375,6 +406,15 @@ def link_check_run(
                 if progress:
                     progress(done, run.total, result)
         by_url = {url: pk for pk, url, kind in targets if kind == Link.Kind.WEB}
+        offline = network_unavailable(list(by_url)) if by_url else ""
+        if offline:
+            # Not the sites' fault: record nothing, so no link counts a failure it did not have.
+            _release(run)
+            LinkCheckRun.objects.filter(pk=run.pk).update(
+                status=LinkCheckRun.Status.FAILED, lock=None, finished_at=timezone.now(), note=offline
+            )
+            run.refresh_from_db()
+            return run
         if by_url:
             for result in iter_check_results(list(by_url), config):
                 link_check_record(run=run, link_id=by_url[result.url], result=result)

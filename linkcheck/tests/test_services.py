@@ -391,3 +391,30 @@ def test_two_full_runs_started_at_once_check_each_link_once(server):
     assert LinkCheck.objects.count() == 1
     assert hits == ["HEAD"]
     assert LinkCheckRun.objects.filter(lock__isnull=False).count() == 0
+
+
+def test_run_while_the_portal_is_offline_records_nothing():
+    """When the most used host names do not resolve at all, the portal's own network is down: no link is
+    marked as failing (``.invalid`` names never resolve, RFC 6761)."""
+    for host in ("arxiv.invalid", "github.invalid", "zhihu.invalid"):
+        ResourceFactory(url=f"https://{host}/page")
+    run = services.link_check_run()
+    assert run.status == LinkCheckRun.Status.FAILED
+    assert run.note == (
+        "network unavailable: no address for arxiv.invalid, github.invalid, zhihu.invalid; nothing was recorded"
+    )
+    assert LinkCheck.objects.count() == 0
+    assert set(Link.objects.values_list("status", flat=True)) == {LinkStatus.UNCHECKED}
+    assert Link.objects.filter(claimed_by__isnull=False).count() == 0
+    assert LinkCheckRun.objects.filter(lock__isnull=False).count() == 0
+
+
+def test_one_resolvable_host_is_enough_to_run(fake_dns, server):
+    fake_dns({"github.invalid": "127.0.0.1"})
+    for host in ("arxiv.invalid", "github.invalid", "zhihu.invalid"):
+        ResourceFactory(url=f"http://{host}:{server.port}/page")
+    server.expect_request("/page").respond_with_data("ok")
+    run = services.link_check_run()
+    assert (run.status, run.checked) == (LinkCheckRun.Status.DONE, 3)
+    assert Link.objects.get(url=f"http://github.invalid:{server.port}/page").status == LinkStatus.OK
+    assert Link.objects.get(url=f"http://arxiv.invalid:{server.port}/page").status == LinkStatus.BROKEN

@@ -93,6 +93,8 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown section: {options['section']}") from exc
             if run.status == run.Status.SKIPPED:
                 raise CommandError(f"another full run is in progress ({run.note}); try again later")
+            if run.status == run.Status.FAILED:
+                raise CommandError(run.note or "the run failed")
 
         if options["json"]:
             for result in results:
