@@ -738,9 +738,21 @@ def run_loop(coro):
 def check_urls(urls: Sequence[str], config: CheckerConfig) -> list[CheckResult]:
     """Check ``urls`` and return the results in input order (blocking; callable from any thread, even one
     that runs an event loop, because the checks run on a loop of their own in a helper thread)."""
-    urls = list(urls)
-    order = {url: index for index, url in enumerate(urls)}
-    return sorted(iter_check_results(urls, config), key=lambda result: order[result.url])
+    outcome: dict = {}
+
+    def runner() -> None:
+        try:
+            outcome["results"] = run_loop(check_urls_async(list(urls), config))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    # The caller's thread just waits (no per-result hand-over competing with the loop for the GIL).
+    thread = threading.Thread(target=runner, name="linkcheck-loop", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["results"]
 
 
 def iter_check_results(urls: Sequence[str], config: CheckerConfig) -> Iterator[CheckResult]:
