@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
+from linkcheck.admin import LinkHealthAdminMixin  # link-health column, filter and "check now" action
 
 #: Links typed without a scheme get https (Django 6 default, opted into now); notes get small boxes.
 URL_FORMFIELD = {
@@ -66,7 +67,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(LinkHealthAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FORMFIELD
     list_display = ["title", "kind", "section", "url", "order", "is_archived"]
     list_editable = ["order", "kind"]
@@ -77,7 +78,7 @@ class ResourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(LinkHealthAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FORMFIELD
     list_display = ["title", "arxiv_id", "year", "section", "order", "is_archived"]
     list_editable = ["order"]

@@ -234,3 +234,47 @@ REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS
 # Optional address added to List-Unsubscribe as mailto: (RFC 2369); empty means the https link only.
 REMINDERS_UNSUBSCRIBE_MAILTO = env("REMINDERS_UNSUBSCRIBE_MAILTO", default="")
 # --- end of Reminders ---------------------------------------------------------------------------
+
+# =====================================================================================================
+# Link checking (linkcheck app). Every value can be set from the environment (see .env.example).
+# Read at call time through linkcheck.services.checker_config(); nothing reads them at import.
+# =====================================================================================================
+# Requests in flight at once, all hosts together, and per host; minimum seconds between two requests
+# to one host (politeness: no site is hammered).
+LINKCHECK_CONCURRENCY = env.int("LINKCHECK_CONCURRENCY", default=16)
+LINKCHECK_PER_HOST_CONCURRENCY = env.int("LINKCHECK_PER_HOST_CONCURRENCY", default=2)
+LINKCHECK_PER_HOST_DELAY = env.float("LINKCHECK_PER_HOST_DELAY", default=0.5)  # seconds
+# Timeouts in seconds: DNS + TCP + TLS connection, and one whole request attempt.
+LINKCHECK_CONNECT_TIMEOUT = env.float("LINKCHECK_CONNECT_TIMEOUT", default=10.0)
+LINKCHECK_TOTAL_TIMEOUT = env.float("LINKCHECK_TOTAL_TIMEOUT", default=30.0)
+LINKCHECK_MAX_REDIRECTS = env.int("LINKCHECK_MAX_REDIRECTS", default=10)
+# Retries after a timeout, a 5xx or a 429: first wait LINKCHECK_BACKOFF seconds, doubled each time;
+# a Retry-After header (RFC 9110 §10.2.3) is honoured up to LINKCHECK_RETRY_AFTER_MAX seconds.
+LINKCHECK_RETRIES = env.int("LINKCHECK_RETRIES", default=2)
+LINKCHECK_BACKOFF = env.float("LINKCHECK_BACKOFF", default=2.0)
+LINKCHECK_RETRY_AFTER_MAX = env.float("LINKCHECK_RETRY_AFTER_MAX", default=60.0)
+# A GET reads at most this many body bytes (streamed), only when a content rule needs the page.
+LINKCHECK_MAX_BODY_BYTES = env.int("LINKCHECK_MAX_BODY_BYTES", default=256 * 1024)
+# A link is shown as broken only after this many consecutive failed checks ("blocked" is no failure).
+LINKCHECK_FAILURES_BEFORE_BROKEN = env.int("LINKCHECK_FAILURES_BEFORE_BROKEN", default=2)
+# Check history kept, in days (older rows are pruned at the end of each full run).
+LINKCHECK_HISTORY_DAYS = env.int("LINKCHECK_HISTORY_DAYS", default=90)
+# SSRF guard: networks the checker may reach although they are loopback/private/reserved. Empty in
+# production; tests allow loopback, e.g. LINKCHECK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128
+LINKCHECK_ALLOWED_NETWORKS = env.list("LINKCHECK_ALLOWED_NETWORKS", default=[])
+# Request headers. Empty User-Agent: "Mozilla/5.0 (compatible; COINPortalLinkChecker/1.0; +SITE_URL)".
+LINKCHECK_USER_AGENT = env("LINKCHECK_USER_AGENT", default="")
+LINKCHECK_ACCEPT = env(
+    "LINKCHECK_ACCEPT", default="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+)
+LINKCHECK_ACCEPT_LANGUAGE = env("LINKCHECK_ACCEPT_LANGUAGE", default="zh-CN,zh;q=0.9,en;q=0.8")
+LINKCHECK_VERIFY_TLS = env.bool("LINKCHECK_VERIFY_TLS", default=True)
+# Extra soft-404 / bot-block rules: a JSON file holding a list of rules (see linkcheck/rules.py).
+LINKCHECK_RULES_FILE = env("LINKCHECK_RULES_FILE", default="")
+# A run that has not written a result for this many seconds is taken over by the next run.
+LINKCHECK_RUN_STALE_AFTER = env.int("LINKCHECK_RUN_STALE_AFTER", default=900)
+# A link checked less than this many seconds ago is not rechecked on a student's report.
+LINKCHECK_RECHECK_MIN_INTERVAL = env.int("LINKCHECK_RECHECK_MIN_INTERVAL", default=300)
+# Extra digest recipients besides active staff users with an email address (comma-separated).
+LINKCHECK_DIGEST_RECIPIENTS = env.list("LINKCHECK_DIGEST_RECIPIENTS", default=[])
+# =====================================================================================================

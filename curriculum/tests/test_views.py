@@ -151,5 +151,5 @@ def test_query_counts_do_not_grow_with_the_curriculum(client, size, django_asser
     with django_assert_max_num_queries(5):
         assert client.get(reverse("curriculum:overview")).status_code == 200
     for slug in ("advanced-llm", "llm-papers", "prompt-playground"):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):  # 15 + 1: health of the page's links (linkcheck badge)
             assert client.get(section_url(slug)).status_code == 200

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 #: write (leaf check, locked row, update/insert, event; savepoints count in tests) plus the dashboard.
 DASHBOARD_QUERIES = 12  # includes the quiz mastery table (3)
 PART_PAGE_QUERIES = 13  # includes the section quizzes (1)
-TOPIC_PAGE_QUERIES = 15  # includes the section quizzes (1)
+TOPIC_PAGE_QUERIES = 16  # includes the section quizzes (1) and the health of its links (1, linkcheck)
 EXPORT_QUERIES = 5
 HTMX_DASHBOARD_CHANGE_MAX = 20
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.services import demo_accounts_ensure
 from cohorts.services import cohort_demo_ensure
+from linkcheck.services import link_targets_prepare
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             call_command("load_quizzes", str(DEFAULT_QUIZ_BANK_PATH), skip_missing_sections=True, verbosity=0)
             self.stdout.write(self.style.SUCCESS("Default quiz bank loaded."))
         accounts = demo_accounts_ensure()
+        link_targets_prepare()  # link-health rows for the curriculum; uploaded files checked, no network
         cohort_demo_ensure()  # after the demo accounts: it adds the mentor and enrolls the student
         # Reminders: the every-15-minutes beat schedule, and an idle demo student to nudge.
         call_command("setup_reminders", "--demo", verbosity=0)
