@@ -20,7 +20,8 @@ CLASSIFIER_CASES = [
     ("192.168.1.1", True),
     ("100.64.0.1", True),  # shared address space (RFC 6598), not "private" to every Python version
     ("169.254.169.254", True),  # link-local: cloud metadata
-    ("0.0.0.0", True),  # noqa: S104  # nosec B104 - a value to classify, not a bind address
+    # A value to classify, not a bind address.
+    ("0.0.0.0", True),  # noqa: S104  # nosec B104
     ("224.0.0.1", True),
     ("255.255.255.255", True),
     ("198.18.0.1", True),
