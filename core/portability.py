@@ -1087,7 +1087,7 @@ def _columns(entity: str, record: dict, refs: _Refs) -> dict:
     if entity == "users":
         values["is_staff"] = record["role"] == Role.ADMIN
     elif entity == "topic_progress":
-        values["note_html"] = render_markdown(record["note"])
+        values["note_html"] = render_markdown(record["note"]) if record["note"] else ""
     return values
 
 
@@ -1112,12 +1112,38 @@ def _write(entity: str, plan: _Plan, refs: _Refs, *, update_batches=None) -> lis
             row.password = make_password(None)  # unusable: imported people reset their password
     model.objects.bulk_create(new, batch_size=BATCH_SIZE)
     if auto and new:
-        # bulk_create stamped "now" into auto_now(_add) fields; put the file's values back.
-        for row, record in zip(new, plan.creates, strict=True):
-            for name in auto:
-                setattr(row, name, record[name])
-        model.objects.bulk_update(new, auto, batch_size=BATCH_SIZE)
+        # bulk_create stamped "now" into the auto_now(_add) fields; put the file's values back.
+        _timestamps_write(model, [(row.pk, record) for row, record in zip(new, plan.creates, strict=True)], auto)
     return new
+
+
+def _timestamps_write(model: type[models.Model], rows: list[tuple[int, dict]], names: list[str]) -> None:
+    """Set the date-time columns ``names`` of rows ``(pk, record)`` to ``record[name]``.
+
+    One ``UPDATE t SET c = CASE pk WHEN %s THEN %s ... END WHERE pk IN (...)`` per batch: standard
+    SQL (SQLite and PostgreSQL), values passed as parameters. ``QuerySet.bulk_update`` writes the same
+    statement but builds an ORM expression per row, which made it most of an import's time.
+    """
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+    fields = [model._meta.get_field(name) for name in names]
+    per_row = 2 * len(fields) + 1
+    batch = min(BATCH_SIZE, (connection.features.max_query_params or 60_000) // per_row)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            assignments, params = [], []
+            for f in fields:
+                assignments.append(f"{quote(f.column)} = CASE {pk}{' WHEN %s THEN %s' * len(chunk)} END")
+                for row_pk, record in chunk:
+                    params += [row_pk, f.get_db_prep_value(record[f.name], connection)]
+            params += [row_pk for row_pk, _record in chunk]
+            # Only quoted table and column names from the model's metadata are formatted in; values are parameters.
+            sql = (
+                f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+                f"WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})"
+            )
+            cursor.execute(sql, params)  # nosec B608
 
 
 def _write_users(plan: _Plan, refs: _Refs) -> None:
