@@ -1139,11 +1139,9 @@ def _timestamps_write(model: type[models.Model], rows: list[tuple[int, dict]], n
                     params += [row_pk, f.get_db_prep_value(record[f.name], connection)]
             params += [row_pk for row_pk, _record in chunk]
             # Only quoted table and column names from the model's metadata are formatted in; values are parameters.
-            sql = (
-                f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
-                f"WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})"
-            )
-            cursor.execute(sql, params)  # nosec B608
+            table, placeholders = quote(model._meta.db_table), ", ".join(["%s"] * len(chunk))
+            sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} IN ({placeholders})"  # noqa: S608 # nosec B608
+            cursor.execute(sql, params)
 
 
 def _write_users(plan: _Plan, refs: _Refs) -> None:
