@@ -653,3 +653,31 @@ def test_imported_user_sets_a_password_through_the_reset_mail(source, client, ma
     done = client.post(form_url, {"password1": "a-new-Passw0rd!", "password2": "a-new-Passw0rd!"})
     assert done["Location"] == "/accounts/password/reset/key/done/"
     assert client.login(email="alice@example.org", password="a-new-Passw0rd!")
+
+
+def test_the_example_in_the_format_document_imports():
+    """docs/progress-format.md shows a file this code accepts (the document cannot drift from it)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "progress-format.md").read_text(encoding="utf-8")
+    example = text.split("## Example", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    catalogue_load()
+
+    report = progress_import(data=json.loads(example))
+
+    assert {entity: c.created for entity, c in report.counts.items()} == dict.fromkeys(ENTITIES, 1) | {
+        "users": 2,
+        "email_addresses": 1,
+    }
+    attempt = Attempt.objects.get()
+    assert (attempt.user.email, attempt.quiz.key, str(attempt.score_percent)) == (
+        "alice@example.org", "prompt-engineering-basics", "66.67",
+    )  # fmt: skip
+    assert attempt.answers.get().question == Question.objects.get(
+        quiz__key="prompt-engineering-basics", key="visual-platform"
+    )
+    assert User.objects.get(email="mentor@example.org").mentored_cohorts.get().name == "2026 春季"
+    assert (
+        TopicProgress.objects.get().note_html
+        == '<p>读 <a href="https://arxiv.org/abs/1810.04805" rel="nofollow noopener">论文</a></p>'
+    )
