@@ -1104,8 +1104,7 @@ def _write(entity: str, plan: _Plan, refs: _Refs, *, update_batches=None) -> lis
         if not group:
             continue
         rows = [model(pk=pk, **_columns(entity, record, refs)) for pk, record, _old in group]
-        names = [name for name in _columns(entity, group[0][1], refs) if name != "password"]
-        model.objects.bulk_update(rows, names, batch_size=BATCH_SIZE)
+        model.objects.bulk_update(rows, list(_columns(entity, group[0][1], refs)), batch_size=BATCH_SIZE)
     new = [model(**_columns(entity, record, refs)) for record in plan.creates]
     if entity == "users":
         for row in new:
