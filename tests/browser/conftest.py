@@ -70,6 +70,15 @@ def new_page(browser, *, viewport: dict = DESKTOP, storage_state: dict | None = 
     pg.console_errors = []
     pg.on("console", lambda m: pg.console_errors.append(f"{pg.url}: {m.text}") if m.type == "error" else None)
     pg.on("pageerror", lambda exc: pg.console_errors.append(f"{pg.url}: {exc}"))
+    # Chromium's console line for a failed resource does not name it: record which one it was.
+    pg.on(
+        "response",
+        lambda r: (
+            pg.console_errors.append(f"{pg.url}: HTTP {r.status} for {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
     pg.set_default_timeout(10_000)
     return pg
 
