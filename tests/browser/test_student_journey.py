@@ -147,15 +147,20 @@ def test_student_marks_a_topic_done_fails_then_passes_a_quiz_and_sees_the_dashbo
     # The same pages on a phone, with the same login (the context's storage state).
     phone = new_page(browser, viewport=PHONE, storage_state=page.context.storage_state())
     try:
-        for url, name in [
-            ("/progress/", "phone-dashboard"),
-            (part.get_absolute_url(), "phone-section"),
-            (quiz.get_absolute_url(), "phone-quiz"),
-            (attempt.get_absolute_url(), "phone-quiz-result"),
-            ("/me/profile/", "phone-profile"),
+        # (address, screenshot, tables that must fit without scrolling sideways)
+        for url, name, tables in [
+            ("/progress/", "phone-dashboard", ".quiz-mastery .table-wrap"),
+            (part.get_absolute_url(), "phone-section", None),
+            (quiz.get_absolute_url(), "phone-quiz", ".table-wrap:has(.attempt-table)"),
+            (attempt.get_absolute_url(), "phone-quiz-result", None),
+            ("/me/profile/", "phone-profile", None),
         ]:
             phone.goto(base + url)
             assert_fits_phone(phone, name)
+            if tables:
+                table = phone.locator(tables)
+                expect(table).to_have_count(1)
+                assert table.evaluate("el => el.scrollWidth <= el.clientWidth"), f"{url}: {tables} scrolls sideways"
         phone.goto(base + quiz.get_absolute_url())
         start_attempt(phone, "再试一次")
         assert_fits_phone(phone, "phone-quiz-take")
