@@ -1,4 +1,4 @@
-"""Site-wide URLs: the home page and the health endpoint."""
+"""Site-wide URLs: the home page, the health endpoint and /favicon.ico."""
 
 from django.urls import path
 
@@ -9,4 +9,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

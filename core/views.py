@@ -1,7 +1,9 @@
-"""Site-wide views: the home redirect and the health endpoint."""
+"""Site-wide views: the home redirect, the health endpoint and the /favicon.ico redirect."""
 
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -27,3 +29,21 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
     )
+
+
+#: How long browsers may keep the /favicon.ico redirect, in seconds (one day).
+FAVICON_REDIRECT_MAX_AGE = 24 * 60 * 60
+
+
+@require_GET
+def favicon(request):
+    """``GET /favicon.ico``: a temporary redirect (302) to the site icon ``static/img/favicon.svg``.
+
+    Pages built on ``base.html`` name the icon with ``<link rel="icon">``; browsers still ask for
+    ``/favicon.ico`` on pages without it (Django admin, raw files), and a 404 there shows up as a
+    console error. Not permanent: in production the static URL carries a content hash that changes
+    with the file, so the redirect is cached for :data:`FAVICON_REDIRECT_MAX_AGE` seconds only.
+    """
+    response = redirect(static("img/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=FAVICON_REDIRECT_MAX_AGE)
+    return response

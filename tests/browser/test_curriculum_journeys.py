@@ -53,3 +53,4 @@ def test_admin_edits_a_section_in_django_admin(page, live_server, small_curricul
     assert part.title == "PyTorch 入门"
     # Saved through the one sanitizing renderer: the script tag is gone, its text is inert.
     assert Section.objects.get(pk=part.pk).body_html == "<p>先学 <strong>张量</strong>。alert(1)</p>"
+    assert page.console_errors == []  # admin pages have no <link rel="icon">: /favicon.ico must not 404
