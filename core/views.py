@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from core.health import health_report
 
 
+@require_GET
 def home(request):
     """Send signed-in users to their dashboard and everyone else to the curriculum overview."""
     if request.user.is_authenticated:
