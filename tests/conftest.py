@@ -38,7 +38,7 @@ class World:
     image_ref: object = None  # a local image of the guide that has not been uploaded
     document_ref: object = None  # a local document (LLM.pdf) that has not been uploaded
     quiz: object = None  # the quiz of the submitted attempt, limited to that one attempt
-    quiz_open: object = None  # the quiz of the open attempt
+    quiz_open: object = None  # the timed quiz of the open attempt
     quiz_free: object = None  # a quiz nobody has attempted
     quiz_hidden: object = None  # an unpublished quiz
     attempt_submitted: object = None
@@ -100,8 +100,13 @@ def world_build() -> World:
     w.image_ref = LocalReference.objects.get(path="figure/poe1.png")
     w.document_ref = LocalReference.objects.get(path="LLM.pdf")
 
-    quizzes = list(Quiz.objects.filter(is_published=True, max_attempts__isnull=True).order_by("pk"))
-    w.quiz, w.quiz_open, w.quiz_free, w.quiz_hidden = quizzes[:4]
+    untimed = Quiz.objects.filter(is_published=True, max_attempts__isnull=True, time_limit_minutes__isnull=True)
+    w.quiz, w.quiz_free, w.quiz_hidden = untimed.order_by("pk")[:3]
+    # A timed quiz, so the question page shows its countdown; a day's limit keeps the attempt open
+    # however slowly the tests run.
+    w.quiz_open = Quiz.objects.filter(is_published=True, time_limit_minutes__isnull=False).order_by("pk").first()
+    Quiz.objects.filter(pk=w.quiz_open.pk).update(time_limit_minutes=24 * 60, max_attempts=None)
+    w.quiz_open.refresh_from_db()
     rng = random.Random(7)
     w.attempt_submitted, _created = quiz_attempt_start(quiz=w.quiz, user=w.student, rng=rng)
     quiz_attempt_submit(attempt_id=w.attempt_submitted.pk, user=w.student, data={}, allow_blank=True)

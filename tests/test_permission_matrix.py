@@ -212,7 +212,8 @@ CELLS = [
 ]
 
 
-def _client(world, role: str, **kwargs) -> Client:
+def client_for(world, role: str, **kwargs) -> Client:
+    """A test client signed in as ``role``'s user of ``world`` (not signed in for anonymous)."""
     client = Client(**kwargs)
     if world.users[role] is not None:
         client.force_login(world.users[role])
@@ -271,7 +272,7 @@ def db_state() -> tuple[dict, dict]:
 def test_cell(world, row, method, role, answer):
     """The URL answers exactly as the matrix says for this role and method, and writes nothing it
     should not."""
-    client = _client(world, role)
+    client = client_for(world, role)
     url = row.url(world)
     if method == "GET":
         assert_answer(client.get(url), answer)
@@ -305,7 +306,7 @@ def test_post_without_csrf_token_is_refused(world, row, role, answer):
     """With CSRF checks on, a POST without the token is a 403 that writes nothing; the same POST with
     the token from the CSRF cookie gets the matrix's answer (so the 403 was the token's doing).
     The RFC 8058 one-click unsubscribe is the one exemption: mail clients post without a token."""
-    client = _client(world, role, enforce_csrf_checks=True)
+    client = client_for(world, role, enforce_csrf_checks=True)
     url = row.url(world)
     data = row.data(world) if row.data else {}
     before = db_state()
