@@ -152,12 +152,18 @@ MATRIX: list[Row] = [
     Row("curriculum:local_file", args=lambda w: [w.image_ref.section.slug, w.image_ref.path], get=everyone(200), post=NOT_ALLOWED, page=False),
     Row("curriculum:local_file", args=lambda w: [w.document_ref.section.slug, w.document_ref.path], get=everyone(404), id="local_file_document"),
     Row("curriculum:local_file", args=lambda w: [w.topic.slug, "../../settings.py"], get=everyone(404), id="local_file_traversal"),
+    # A NUL character in a lookup was a 500 on PostgreSQL (it refuses NUL in text): now a 404 or 400.
+    Row("curriculum:section_detail", args=lambda w: [w.topic.slug + "\x00"], get=everyone(404), id="section_detail_nul"),
+    Row("curriculum:local_file", args=lambda w: [w.image_ref.section.slug, w.image_ref.path + "\x00"], get=everyone(404), id="local_file_nul"),
     # --- progress: every endpoint acts on the signed-in user's own rows ---------------------------
     Row("progress:dashboard", get=signed_in(200), post=NOT_ALLOWED),
     Row("progress:topic_status", args=lambda w: [w.topic.pk], get=everyone(405, student_other=True), post=expect(LOGIN, *[DASHBOARD] * 4, student_other=DASHBOARD), data=lambda w: {"status": "done", "next": "/progress/"}),
     Row("progress:topic_status", args=lambda w: [w.part.pk], post=signed_in(400), data=lambda w: {"status": "done"}, id="topic_status_part"),
     Row("progress:topic_status", args=lambda w: [999999], post=signed_in(404), data=lambda w: {"status": "done"}, id="topic_status_unknown"),
     Row("progress:topic_note", args=lambda w: [w.topic.pk], get=everyone(405, student_other=True), post=expect(LOGIN, *[DASHBOARD] * 4, student_other=DASHBOARD), data=lambda w: {"note": "mine", "next": "/progress/"}),
+    Row("progress:topic_note", args=lambda w: [w.topic.pk], post=signed_in(400), data=lambda w: {"note": "a\x00b", "next": "/progress/"}, id="topic_note_nul"),
+    # A ``next`` that is not a path was tried as a view name by redirect(): a 500; now the topic's page.
+    Row("progress:topic_note", args=lambda w: [w.topic.pk], post=signed_in(Redirect("/curriculum/sections/")), data=lambda w: {"note": "mine", "next": "notes"}, id="topic_note_bare_next"),
     Row("progress:paper_reading", args=lambda w: [w.paper.pk], get=everyone(405, student_other=True), post=expect(LOGIN, *[DASHBOARD] * 4, student_other=DASHBOARD), data=lambda w: {"status": "read", "next": "/progress/"}),
     Row("progress:paper_reading", args=lambda w: [w.paper.pk], post=expect(LOGIN, DASHBOARD, 404, 404, 404, student_other=404), data=lambda w: {"action": "remove", "next": "/progress/"}, id="paper_reading_remove"),
     Row("progress:export_csv", get=signed_in(200), post=NOT_ALLOWED, page=False),
@@ -174,6 +180,7 @@ MATRIX: list[Row] = [
     Row("quizzes:attempt_detail", args=lambda w: [w.attempt_submitted.pk], get=expect(LOGIN, 200, 200, 404, 200, student_other=404), post=NOT_ALLOWED),
     Row("quizzes:attempt_detail", args=lambda w: [w.attempt_open.pk], get=expect(LOGIN, 200, 200, 404, 200, student_other=404), id="attempt_detail_open"),
     Row("quizzes:attempt_submit", args=lambda w: [w.attempt_open.pk], get=everyone(405, student_other=True), post=expect(LOGIN, ATTEMPT, 404, 404, 404, student_other=404), data=lambda w: {"allow_blank": "1"}),
+    Row("quizzes:attempt_submit", args=lambda w: [w.attempt_open.pk], post=expect(LOGIN, 400, 404, 404, 404, student_other=404), data=lambda w: {w.attempt_open.answers.get(kind="short_answer").field_name: "a\x00b", "allow_blank": "1"}, id="attempt_submit_nul"),
     # --- cohorts ----------------------------------------------------------------------------------
     Row("cohorts:mentor_home", get=expect(LOGIN, 403, 200, 200, 200), post=NOT_ALLOWED),
     Row("cohorts:cohort_detail", args=lambda w: [w.cohort_a.pk], get=COHORT_A, post=NOT_ALLOWED),
