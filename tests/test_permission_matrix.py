@@ -190,6 +190,7 @@ MATRIX: list[Row] = [
     Row("cohorts:cohort_enroll", args=lambda w: [w.cohort_a.pk], get=COHORT_A, post=COHORT_A, data=lambda w: {"emails": "newcomer@example.org"}, acts_on_others=True),
     Row("cohorts:student_detail", args=lambda w: [w.cohort_a.pk, w.student.pk], get=expect(LOGIN, 404, 200, 404, 200, student_other=404), post=NOT_ALLOWED),
     Row("cohorts:student_detail", args=lambda w: [w.cohort_a.pk, w.student_b.pk], get=expect(LOGIN, 404, 404, 404, 404), id="student_detail_not_in_cohort"),
+    Row("cohorts:student_detail", args=lambda w: [w.cohort_a.pk, 10**20], get=expect(LOGIN, 404, 404, 404, 404), id="student_detail_huge_id"),
     # --- reminders: the token is the permission (it comes in the student's mail) ------------------
     Row("reminders:unsubscribe", args=lambda w: [w.unsubscribe_token], get=everyone(200, student_other=True), post=everyone(200, student_other=True), acts_on_others=True),
     Row("reminders:unsubscribe", args=lambda w: ["not-a-token"], get=everyone(400), post=everyone(400), id="unsubscribe_bad_token"),
