@@ -66,9 +66,11 @@ def cohort_for_mentor(*, user, pk: int) -> Cohort:
 def enrollment_for_mentor(*, cohort: Cohort, user_id: int) -> Enrollment:
     """The active enrollment of student ``user_id`` in ``cohort`` (user and cohort loaded,
     ``last_activity`` annotated as in :func:`enrollments_with_activity`). Raises ``Http404`` when
-    the student is not (or no longer) enrolled there."""
+    the student is not (or no longer) enrolled there, or for an id past the database's integer range."""
     qs = Enrollment.objects.select_related("user", "cohort").annotate(last_activity=Subquery(_latest_event_time()))
-    return get_object_or_404(qs, cohort=cohort, user_id=user_id, is_active=True)
+    # ``user__pk`` (not ``user_id``): the primary key's lookup turns an id past the integer range into
+    # "no match", where a foreign-key lookup hands it to SQLite and fails (a 500).
+    return get_object_or_404(qs, cohort=cohort, user__pk=user_id, is_active=True)
 
 
 # --- Pace plan columns ---------------------------------------------------------------------------

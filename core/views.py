@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from core.health import health_report
 
 
+@require_GET
 def home(request):
     """The start page of each role: mentors and admins who are not students go to their cohorts,
     students to their dashboard, anonymous visitors to the curriculum overview."""

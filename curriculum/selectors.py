@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from curriculum.models import KnowledgeRequirement, LocalReference, Paper, Prerequisite, Resource, Section
@@ -107,8 +108,11 @@ def section_for_page(slug: str) -> Section:
     """Load one active section with everything its page shows, in a fixed number of queries.
 
     Prefetched: active ``resources`` and ``papers`` (ordered), ``requirements``, active
-    ``prerequisites`` and ``local_references``. Raises ``Http404`` when the slug is unknown or archived.
+    ``prerequisites`` and ``local_references``. Raises ``Http404`` when the slug is unknown or archived,
+    or holds a NUL character (PostgreSQL refuses to compare text containing one: that was a 500).
     """
+    if "\x00" in slug:
+        raise Http404("No section matches the given query.")
     active_sections = Section.objects.filter(is_archived=False).order_by("order", "pk")
     qs = Section.objects.filter(is_archived=False).prefetch_related(
         Prefetch("resources", queryset=Resource.objects.filter(is_archived=False).order_by("order", "pk")),

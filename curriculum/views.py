@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -74,6 +74,8 @@ def local_file(request, slug, path):
     Images that were not uploaded get a small SVG placeholder (so the page layout stays intact);
     other files get a 404 page saying the file has not been provided yet.
     """
+    if "\x00" in path:  # PostgreSQL refuses to compare text containing NUL (a 500 otherwise)
+        raise Http404("No file matches the given query.")
     ref = get_object_or_404(LocalReference, path=path, is_archived=False)
     if ref.is_provided:
         return redirect(ref.file.url)

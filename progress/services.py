@@ -16,6 +16,7 @@ Errors are raised as :class:`django.core.exceptions.ValidationError` (views answ
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -126,9 +127,11 @@ def progress_note_set(*, user, section: Section, note: str) -> TopicProgress:
     are private). The topic's status is not touched; a topic without a row gets one, not started.
 
     Raises:
-        ValidationError: ``code="note_too_long"`` past :data:`NOTE_MAX_LENGTH` characters, or the
-            errors of :func:`progress_record` for a part or an archived section.
+        ValidationError: ``code="note_too_long"`` past :data:`NOTE_MAX_LENGTH` characters,
+            ``code="null_characters_not_allowed"`` for a NUL character (PostgreSQL cannot store one
+            in a text column), or the errors of :func:`progress_record` for a part or an archived section.
     """
+    ProhibitNullCharactersValidator()(note)
     note = "\n".join(line.rstrip() for line in (note or "").replace("\r\n", "\n").split("\n")).strip("\n")
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(

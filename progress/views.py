@@ -39,9 +39,13 @@ ORIGIN_SECTION = "section:"  # followed by the page's section id
 
 
 def _safe_next(request, fallback: str) -> str:
-    """The posted ``next`` URL when it points to this site, else ``fallback``."""
+    """The posted ``next`` URL when it is a path on this site (``/...``), else ``fallback``.
+
+    Anything else is refused: other hosts, and bare words such as ``notes``, which ``redirect()``
+    would try to reverse as a view name (a ``NoReverseMatch``, i.e. a 500).
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

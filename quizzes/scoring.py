@@ -26,6 +26,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 
 from quizzes.models import Question
@@ -134,6 +136,10 @@ def _parse_one(answer, values: list[str]) -> Response:
         raise ValueError(_("Give one answer."))
     if len(values[0]) > SHORT_ANSWER_MAX_LENGTH:
         raise ValueError(_("The answer is too long (at most %(max)d characters).") % {"max": SHORT_ANSWER_MAX_LENGTH})
+    try:  # PostgreSQL cannot store a NUL character in the response (jsonb): refuse it here, not with a 500.
+        ProhibitNullCharactersValidator()(values[0])
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from exc
     return values[0].strip()
 
 

@@ -58,6 +58,13 @@ def page_problems(html: str) -> list[str]:
     )
 
 
+def asset_urls(html: str) -> list[str]:
+    """The URLs of the scripts and style sheets the page links, in order."""
+    parser = _AssetParser()
+    parser.feed(html)
+    return parser.assets
+
+
 def asset_weight_gzip(html: str, static_url: str = "/static/") -> dict[str, int]:
     """Gzip-compressed size in bytes of each script and style sheet the page links, by URL.
 
@@ -78,3 +85,54 @@ def asset_weight_gzip(html: str, static_url: str = "/static/") -> dict[str, int]
 def fetch(client: Client, url: str):
     """GET ``url`` following no redirects; returns the response."""
     return client.get(url)
+
+
+class _OutlineParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.lang: str | None = None
+        self.h1_count = 0
+        self.titles: list[str] = []
+        self._in_title = False
+        self._svg_depth = 0  # an inline SVG's <title> is its accessible name, not the page's title
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "svg":
+            self._svg_depth += 1
+        elif self._svg_depth:
+            return
+        if tag == "html" and self.lang is None:
+            self.lang = dict(attrs).get("lang")
+        elif tag == "h1":
+            self.h1_count += 1
+        elif tag == "title":
+            self._in_title = True
+            self.titles.append("")
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.titles[-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self._svg_depth = max(self._svg_depth - 1, 0)
+        elif tag == "title":
+            self._in_title = False
+
+
+def page_outline(html: str) -> dict:
+    """The page's ``<html lang>`` (``None`` when absent), number of ``<h1>`` and the texts of its
+    ``<title>`` elements (stripped; those of inline SVG images are not the page's and are left out)."""
+    parser = _OutlineParser()
+    parser.feed(html)
+    return {"lang": parser.lang, "h1_count": parser.h1_count, "titles": [t.strip() for t in parser.titles]}
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    """Parse a ``Content-Security-Policy`` header value into ``{directive: [source, ...]}``."""
+    directives = {}
+    for part in header.split(";"):
+        tokens = part.split()
+        if tokens:
+            directives[tokens[0].lower()] = tokens[1:]
+    return directives

@@ -117,6 +117,13 @@ def test_mentor_only_sees_enrolled_students(client, scenario):
     assert "former@x.org" not in html and "outsider@x.org" not in html
 
 
+@freeze_time(NOW)
+def test_student_id_past_the_integer_range_is_404(client, scenario):
+    """The URL's int converter takes any digits; such an id was a 500 (OverflowError) on SQLite."""
+    client.force_login(scenario.mentor)
+    assert client.get(reverse("cohorts:student_detail", args=[scenario.cohort.pk, 10**20])).status_code == 404
+
+
 def test_unsafe_methods_are_refused(client, scenario):
     client.force_login(scenario.mentor)
     for name in ("cohorts:cohort_detail", "cohorts:cohort_csv", "cohorts:cohort_chart", "cohorts:student_detail"):

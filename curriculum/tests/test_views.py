@@ -140,6 +140,15 @@ def test_unknown_local_file_is_404(client, curriculum):
     assert client.get(reverse("curriculum:local_file", args=["pytorch", "nope.png"])).status_code == 404
 
 
+def test_nul_character_in_slug_or_path_is_404(client, curriculum):
+    """PostgreSQL refuses NUL in a text comparison: these lookups were a 500 there."""
+    assert client.get(section_url("pytorch\x00")).status_code == 404
+    assert (
+        client.get(reverse("curriculum:local_file", args=["prompt-playground", "figure/poe1.png\x00"])).status_code
+        == 404
+    )
+
+
 @pytest.mark.parametrize("size", ["guide", "three-times"])
 def test_query_counts_do_not_grow_with_the_curriculum(client, size, django_assert_max_num_queries):
     text = DEFAULT_CURRICULUM_PATH.read_text(encoding="utf-8") if size == "guide" else tripled_default_text()

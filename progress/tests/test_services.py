@@ -173,6 +173,14 @@ def test_note_too_long_is_refused(student, topic):
     assert excinfo.value.code == "note_too_long"
 
 
+def test_note_with_a_nul_character_is_refused(student, topic):
+    """PostgreSQL cannot store NUL in text: the note is refused (a 400 in the view), not a 500."""
+    with pytest.raises(ValidationError) as excinfo:
+        progress_note_set(user=student, section=topic, note="a\x00b")
+    assert excinfo.value.code == "null_characters_not_allowed"
+    assert not TopicProgress.objects.filter(user=student, section=topic).exists()
+
+
 def test_note_on_a_part_is_refused(student, topic):
     with pytest.raises(ValidationError) as excinfo:
         progress_note_set(user=student, section=topic.parent, note="x")

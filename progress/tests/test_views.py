@@ -58,10 +58,17 @@ def test_plain_post_saves_and_redirects_back(logged_in, student, topic):
     assert "Status saved." in page.content.decode()
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", ""])
+# "notes" and "dashboard" were handed to redirect(), which tried them as view names: a 500.
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "", "notes", "dashboard", "a.html"])
 def test_plain_post_never_redirects_off_site(logged_in, topic, next_url):
     response = logged_in.post(status_url(topic), {"status": "done", "next": next_url})
     assert response["Location"] == "/curriculum/sections/cnn/"
+
+
+@pytest.mark.parametrize("next_url", ["notes", "https://evil.example/"])
+def test_plain_note_post_with_a_bad_next_goes_back_to_the_topic(logged_in, topic, next_url):
+    response = logged_in.post(reverse("progress:topic_note", args=[topic.pk]), {"note": "n", "next": next_url})
+    assert (response.status_code, response["Location"]) == (302, "/curriculum/sections/cnn/#my-note")
 
 
 def test_htmx_post_on_section_page_returns_control_and_oob_bars(logged_in, part, topic):

@@ -158,6 +158,8 @@ def test_responses_parse_missing_answers_are_reported_per_question():
         pytest.param({"a-3": ["true", "false"]}, 3, "Answer with true or false.", id="true-false-both"),
         pytest.param({"a-4": ["a", "b"]}, 4, "Give one answer.", id="short-two-values"),
         pytest.param({"a-4": ["x" * 501]}, 4, "The answer is too long (at most 500 characters).", id="short-too-long"),
+        # PostgreSQL cannot store NUL in the response: refused here instead of a 500 on submit.
+        pytest.param({"a-4": ["a\x00b"]}, 4, "Null characters are not allowed.", id="short-nul"),
     ],
 )
 def test_responses_parse_malformed_values(change, question_id, message):
