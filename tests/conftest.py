@@ -45,6 +45,8 @@ class World:
     attempt_open: object = None
     invitation_token: str = ""
     unsubscribe_token: str = ""
+    link: object = None  # the link-health row of ``paper``'s URL
+    link_report: object = None  # the first student's open report on ``link``
 
 
 def world_build() -> World:
@@ -118,6 +120,13 @@ def world_build() -> World:
 
     w.invitation_token = invitation_token_make(invitation_create(email="invitee@example.org"))
     w.unsubscribe_token = unsubscribe_token_make(user_id=w.student.pk, kind=ReminderKind.INACTIVITY)
+
+    from linkcheck.models import Link, LinkReport
+    from linkcheck.services import link_targets_sync
+
+    link_targets_sync()
+    w.link = Link.objects.get(url=w.paper.url)
+    w.link_report = LinkReport.objects.create(link=w.link, user=w.student, comment="404")
     return w
 
 

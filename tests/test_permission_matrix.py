@@ -139,7 +139,7 @@ DASHBOARD = Redirect("/progress/")  # the ``next`` posted by the controls below
 # fmt: off
 MATRIX: list[Row] = [
     # --- core -------------------------------------------------------------------------------------
-    Row("core:home", get=expect(Redirect("/curriculum/", exact=True), *[Redirect("/progress/", exact=True)] * 4), post=NOT_ALLOWED),
+    Row("core:home", get=expect(Redirect("/curriculum/", exact=True), Redirect("/progress/", exact=True), *[Redirect("/cohorts/", exact=True)] * 3), post=NOT_ALLOWED),
     Row("core:healthz", get=everyone(200), post=NOT_ALLOWED, page=False),
     # --- accounts ---------------------------------------------------------------------------------
     Row("accounts:profile", get=signed_in(200), post=signed_in(Redirect("/me/profile/", exact=True)), data=_profile_data),
@@ -201,8 +201,9 @@ MATRIX: list[Row] = [
     # The mail document shown in the preview's iframe: a mail's own <style>, so no page checks.
     Row("reminders:preview_html", query=lambda w: f"?user={w.student.pk}&kind=inactivity", get=STAFF, post=NOT_ALLOWED, page=False),
     # --- allauth, admin, language switch (outside the completeness guard) --------------------------
-    Row("account_login", get=expect(200, *[Redirect("/progress/", exact=True)] * 4), post=expect(Redirect("/progress/", exact=True), *[Redirect("/progress/", exact=True)] * 4), data=lambda w: {"login": w.student.email, "password": PASSWORD}),
-    Row("account_signup", get=expect(200, *[Redirect("/progress/", exact=True)] * 4)),
+    # After login allauth goes to LOGIN_REDIRECT_URL, the home page, which then routes by role.
+    Row("account_login", get=expect(200, *[Redirect("/", exact=True)] * 4), post=expect(*[Redirect("/", exact=True)] * 5), data=lambda w: {"login": w.student.email, "password": PASSWORD}),
+    Row("account_signup", get=expect(200, *[Redirect("/", exact=True)] * 4)),
     Row("account_logout", get=expect(Redirect("/", exact=True), 200, 200, 200, 200), post=everyone(Redirect("/", exact=True))),
     Row("account_reset_password", get=everyone(200)),
     Row("account_reset_password_done", get=everyone(200)),
@@ -211,6 +212,18 @@ MATRIX: list[Row] = [
     Row("socialaccount_connections", get=signed_in(200)),
     Row("admin:index", get=expect(*[Redirect("/admin/login/")] * 4, 200)),
     Row("set_language", post=everyone(Redirect("/curriculum/", exact=True)), data=lambda w: {"language": "en", "next": "/curriculum/"}),
+    Row("core:favicon", get=everyone(Redirect("/static/img/favicon.svg", exact=True)), post=NOT_ALLOWED, page=False),
+    # Link health: admins only; any signed-in user may report a listed link.
+    Row("linkcheck:health", get=STAFF, post=NOT_ALLOWED),
+    Row("linkcheck:check_all", get=NOT_ALLOWED, post=expect(LOGIN, 403, 403, 403, Redirect("/links/health/", exact=True))),
+    Row("linkcheck:recheck", args=lambda w: [w.link.pk], get=NOT_ALLOWED, post=expect(LOGIN, 403, 403, 403, Redirect("/links/health/", exact=True))),
+    Row("linkcheck:recheck", args=lambda w: [2_147_483_647], post=expect(LOGIN, 403, 403, 403, 404), id="recheck_unknown"),
+    Row("linkcheck:accept_redirect", args=lambda w: [w.link.pk], get=NOT_ALLOWED, post=expect(LOGIN, 403, 403, 403, Redirect("/links/health/", exact=True))),
+    Row("linkcheck:report_close", args=lambda w: [w.link_report.pk], get=NOT_ALLOWED, post=expect(LOGIN, 403, 403, 403, Redirect("/links/health/", exact=True)), data=lambda w: {"status": "resolved"}, acts_on_others=True),
+    Row("linkcheck:report_close", args=lambda w: [w.link_report.pk], post=expect(LOGIN, 403, 403, 403, 400), data=lambda w: {"status": "nonsense"}, id="report_close_bad_status"),
+    Row("linkcheck:report", query=lambda w: f"?url={w.paper.url}", get=signed_in(200)),
+    Row("linkcheck:report", query=lambda w: "?url=https://not-listed.example.org/", get=signed_in(404), id="report_unlisted"),
+    Row("linkcheck:report", post=expect(LOGIN, *[Redirect("/curriculum/", exact=True)] * 4), data=lambda w: {"url": w.paper.url, "comment": "404", "next": "/curriculum/"}, id="report_post"),
 ]
 # fmt: on
 

@@ -158,3 +158,16 @@ def test_section_page_shows_badge_and_archive_link_in_one_query(client, django_a
     section = type(broken.section).objects.prefetch_related("resources", "papers").get(pk=broken.section.pk)
     with django_assert_num_queries(1):  # items are prefetched by the page; health costs ONE query
         assert template.render(Context({"section": section})) == "2"
+
+
+@pytest.mark.parametrize(
+    ("next_value", "location"),
+    [("notes", "/links/health/"), ("a b", "/links/health/"), ("https://evil.example/", "/links/health/"),
+     ("/curriculum/?x=1", "/curriculum/?x=1")],
+)  # fmt: skip
+def test_admin_buttons_go_back_only_to_a_local_path(client, next_value, location):
+    """Regression: a bare word in ``next`` was read as a view name by ``redirect()`` and gave a 500."""
+    link = LinkFactory(url="https://example.org/x")
+    client.force_login(StaffFactory())
+    response = client.post(reverse("linkcheck:accept_redirect", args=[link.pk]), {"next": next_value})
+    assert (response.status_code, response["Location"]) == (302, location)
