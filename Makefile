@@ -15,6 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# Links in mails (invitations, reminders) point at the address the portal is served on.
+setup run: export SITE_URL ?= http://$(HOST)
+
 ## Migrate, load the default curriculum, quiz bank and demo accounts (idempotent).
 setup: install
 	$(PY) manage.py migrate --noinput

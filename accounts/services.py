@@ -110,24 +110,19 @@ def user_profile_update(*, user: User, data: dict) -> list[str]:
 
 
 def demo_accounts_ensure() -> list[DemoAccount]:
-    """Create (or repair) the three demo accounts with verified email addresses. Idempotent.
+    """Create the three demo accounts that do not exist yet, with verified email addresses.
 
-    Returns the accounts, so the caller can print their logins. Existing passwords are reset to
-    the demo ones so the printed logins always work.
+    Idempotent, and an account that already exists is left exactly as it is (password, role,
+    active flag), so running ``make run`` again never undoes what someone changed. Returns the demo
+    accounts, so the caller can print their logins.
     """
     for account in DEMO_ACCOUNTS:
         with transaction.atomic():
-            user = User.objects.filter(email=account.email).first()
-            if user is None:
-                user = User.objects.create_user(account.email, account.password, display_name=account.display_name)
-            else:
-                user.set_password(account.password)
-                user.is_active = True
-                user.save(update_fields=["password", "is_active"])
+            if User.objects.filter(email=account.email).exists():
+                continue
+            user = User.objects.create_user(account.email, account.password, display_name=account.display_name)
             user_role_set(user=user, role=account.role)
-            EmailAddress.objects.update_or_create(
-                user=user, email=account.email, defaults={"verified": True, "primary": True}
-            )
+            EmailAddress.objects.create(user=user, email=account.email, verified=True, primary=True)
     return list(DEMO_ACCOUNTS)
 
 

@@ -112,27 +112,41 @@ _CLEANER = bleach.Cleaner(
 )
 
 
-def sanitize_html(html: str) -> str:
+#: The same allow-list without links, for text that sits inside a form control's label (quiz
+#: choices), where a click must select the answer, not leave the page.
+_CLEANER_NO_LINKS = bleach.Cleaner(
+    tags=ALLOWED_TAGS - {"a"},
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+
+
+def sanitize_html(html: str, *, links: bool = True) -> str:
     """Sanitise an HTML fragment with the portal's allow-list.
 
     Args:
         html: untrusted HTML (str).
+        links: keep links and turn bare URLs into links (default); ``False`` drops every link,
+            keeping its text.
     Returns:
-        Safe HTML (str); bare URLs in text become links. Applying it twice gives the same string.
+        Safe HTML (str). Applying it twice gives the same string.
     """
-    return _CLEANER.clean(html)
+    return (_CLEANER if links else _CLEANER_NO_LINKS).clean(html)
 
 
-def render_markdown(text: str | None) -> str:
+def render_markdown(text: str | None, *, links: bool = True) -> str:
     """Render untrusted Markdown to safe HTML.
 
     Args:
         text: Markdown source (Python-Markdown dialect with the ``extra`` extensions); ``None``
-            or blank gives ``""``.
+            or blank gives ``""``. Windows line endings are read as ``\n``.
+        links: see :func:`sanitize_html`.
     Returns:
         Sanitised HTML (str), ready to store in an ``*_html`` field and show with ``|safe``.
     """
     if not text or not text.strip():
         return ""
     html = md.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="html")
-    return sanitize_html(html)
+    return sanitize_html(html, links=links)

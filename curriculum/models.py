@@ -8,6 +8,7 @@ from the guide on re-import are archived (``is_archived``), never deleted, so no
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +45,10 @@ class Section(TimeStampedModel):
         return self.title
 
     def save(self, *args, **kwargs):
-        """Render ``body`` to ``body_html`` through the one sanitizing function, then save."""
+        """Normalise line endings (browsers submit textareas with CRLF, HTML spec "form submission"),
+        render ``body`` to ``body_html`` through the one sanitizing function, then save."""
+        self.body = self.body.replace("\r\n", "\n").replace("\r", "\n")
+        self.summary = self.summary.replace("\r\n", "\n").replace("\r", "\n")
         self.body_html = render_markdown(self.body)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
@@ -229,7 +233,13 @@ class LocalReference(TimeStampedModel):
     path = models.CharField(_("path in the guide"), max_length=500, unique=True)
     title = models.CharField(_("title"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.DOCUMENT)
-    file = models.FileField(_("file"), upload_to="guide/", blank=True)
+    # Only raster images and PDF: an uploaded SVG or HTML file would be served from our own origin.
+    file = models.FileField(
+        _("file"),
+        upload_to="guide/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "gif", "webp", "pdf"])],
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     is_archived = models.BooleanField(_("archived"), default=False)
 

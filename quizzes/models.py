@@ -19,10 +19,11 @@ from core.models import TimeStampedModel
 def render_inline_markdown(text: str) -> str:
     """Render short Markdown (a choice) through :func:`core.markdown.render_markdown`.
 
-    A result that is one plain paragraph loses its ``<p>`` wrapper so it can sit inside a ``<label>``.
+    A result that is one plain paragraph loses its ``<p>`` wrapper so it can sit inside a ``<label>``;
+    links are dropped (their text stays), so clicking a choice selects it instead of leaving the quiz.
     Returns sanitized HTML (str).
     """
-    html = render_markdown(text).strip()
+    html = render_markdown(text, links=False).strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
     return html

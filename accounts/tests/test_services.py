@@ -202,12 +202,8 @@ def test_invitation_mail_link_opens_signup(client, mailoutbox, settings):
 # --- demo accounts -----------------------------------------------------------------------------
 
 
-def test_demo_accounts_ensure_is_idempotent():
+def test_demo_accounts_ensure_creates_them_once():
     first = demo_accounts_ensure()
-    student = User.objects.get(email="student@coin.local")
-    student.set_password("changed-by-someone")
-    student.is_active = False
-    student.save(update_fields=["password", "is_active"])
     second = demo_accounts_ensure()
 
     assert first == second == list(DEMO_ACCOUNTS)
@@ -224,6 +220,22 @@ def test_demo_accounts_ensure_is_idempotent():
         ]
     assert Group.objects.get(name="mentor").user_set.count() == 1
     assert Group.objects.get(name="student").user_set.count() == 1
+
+
+def test_demo_accounts_ensure_leaves_changed_accounts_alone():
+    """Regression: running `make run` again reset the demo passwords a user had changed."""
+    demo_accounts_ensure()
+    student = User.objects.get(email="student@coin.local")
+    student.set_password("changed-by-someone")
+    student.is_active = False
+    student.save(update_fields=["password", "is_active"])
+
+    demo_accounts_ensure()
+
+    student.refresh_from_db()
+    assert student.check_password("changed-by-someone") is True
+    assert student.check_password("coin-student-2026") is False
+    assert student.is_active is False
 
 
 def test_demo_accounts_can_log_in(client):

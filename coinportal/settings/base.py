@@ -264,9 +264,7 @@ LINKCHECK_HISTORY_DAYS = env.int("LINKCHECK_HISTORY_DAYS", default=90)
 LINKCHECK_ALLOWED_NETWORKS = env.list("LINKCHECK_ALLOWED_NETWORKS", default=[])
 # Request headers. Empty User-Agent: "Mozilla/5.0 (compatible; COINPortalLinkChecker/1.0; +SITE_URL)".
 LINKCHECK_USER_AGENT = env("LINKCHECK_USER_AGENT", default="")
-LINKCHECK_ACCEPT = env(
-    "LINKCHECK_ACCEPT", default="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-)
+LINKCHECK_ACCEPT = env("LINKCHECK_ACCEPT", default="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 LINKCHECK_ACCEPT_LANGUAGE = env("LINKCHECK_ACCEPT_LANGUAGE", default="zh-CN,zh;q=0.9,en;q=0.8")
 LINKCHECK_VERIFY_TLS = env.bool("LINKCHECK_VERIFY_TLS", default=True)
 # Extra soft-404 / bot-block rules: a JSON file holding a list of rules (see linkcheck/rules.py).

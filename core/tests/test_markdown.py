@@ -99,3 +99,13 @@ def test_bare_url_with_a_newer_top_level_domain_is_linked():
         '<p>价目表：<a href="https://api2.aigcbest.top/pricing" rel="nofollow noopener">'
         "https://api2.aigcbest.top/pricing</a> 如果</p>"
     )
+
+
+def test_rendering_without_links_keeps_the_text():
+    """Regression: a quiz choice "Poe（poe.com）" became a link inside the answer's label."""
+    assert render_markdown("Poe（poe.com） and [x](https://a.org)", links=False) == "<p>Poe（poe.com） and x</p>"
+
+
+@pytest.mark.parametrize("markdown", _corpus())
+def test_xss_corpus_case_renders_safely_without_links(markdown):
+    assert_safe_html(render_markdown(markdown, links=False))

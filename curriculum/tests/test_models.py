@@ -56,3 +56,34 @@ def test_section_cannot_be_inside_itself():
     with pytest.raises(ValidationError) as excinfo:
         a.clean()
     assert list(excinfo.value.error_dict) == ["parent"]
+
+
+@pytest.mark.django_db
+def test_section_body_is_stored_with_unix_line_endings():
+    """Regression: a body saved from the admin's textarea kept CRLF, and export_guide then wrote mixed line endings."""
+    from curriculum.tests.factories import SectionFactory
+
+    section = SectionFactory(body="第一行\r\n\r\n第二行\r", summary="一\r\n二")
+    section.refresh_from_db()
+    assert (section.body, section.summary) == ("第一行\n\n第二行\n", "一\n二")
+    assert section.body_html == "<p>第一行</p>\n<p>第二行</p>"
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"), [("poe1.png", True), ("LLM.pdf", True), ("evil.svg", False), ("page.html", False)]
+)
+def test_local_reference_accepts_only_images_and_pdf(name, ok):
+    """Regression: an SVG with a script could be uploaded as a guide figure and served from our origin."""
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from curriculum.tests.factories import LocalReferenceFactory
+
+    ref = LocalReferenceFactory.build(section=LocalReferenceFactory().section, path="figure/new.png")
+    ref.file = SimpleUploadedFile(name, b"data")
+    if ok:
+        ref.full_clean()
+    else:
+        with pytest.raises(ValidationError) as error:
+            ref.full_clean()
+        assert list(error.value.message_dict) == ["file"]

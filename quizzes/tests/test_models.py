@@ -24,7 +24,7 @@ def test_choice_text_is_rendered_inline_and_sanitized():
     hostile_inline = HOSTILE.removeprefix("<script>alert(1)</script>")
     question = QuestionFactory(choices=[(hostile_inline, True), ("`code`", False)])
     first, second = question.choices.order_by("order")
-    assert first.text_html == '<strong>bold</strong> <img src="x"> <a>x</a>'
+    assert first.text_html == '<strong>bold</strong> <img src="x"> x'  # links are dropped in choices
     block = Choice.objects.create(question=question, order=3, text=HOSTILE)
     assert "<script" not in block.text_html and "onerror" not in block.text_html
     assert second.text_html == "<code>code</code>"
@@ -56,3 +56,13 @@ def test_saving_with_update_fields_re_renders_the_html():
 def test_question_str_is_short():
     assert str(QuestionFactory(text="字" * 80)) == "字" * 59 + "…"
     assert str(Question(text="  short \n text ")) == "short text"
+
+
+@pytest.mark.django_db
+def test_choice_text_has_no_links():
+    """Regression: a link inside a choice's label navigated away and lost the answers."""
+    from quizzes.models import Choice
+    from quizzes.tests.factories import QuestionFactory
+
+    choice = Choice.objects.create(question=QuestionFactory(), text="Poe（poe.com）", order=0)
+    assert choice.text_html == "Poe（poe.com）"

@@ -45,6 +45,6 @@ class Command(BaseCommand):
         cohort_demo_ensure()  # after the demo accounts: it adds the mentor and enrolls the student
         # Reminders: the every-15-minutes beat schedule, and an idle demo student to nudge.
         call_command("setup_reminders", "--demo", verbosity=0)
-        self.stdout.write(f"Demo logins (open http://{host}/):")
+        self.stdout.write(f"Demo logins (open http://{host}/; accounts that already existed are left as they are):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<8} {account.email:<22} {account.password}")
