@@ -24,12 +24,25 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # Project apps first, in dependency order: Django merges every translation catalogue of a
+    # language into one and the first app in this list wins a msgid two catalogues translate
+    # differently (https://docs.djangoproject.com/en/5.2/topics/i18n/translation/#how-django-discovers-translations),
+    # so ours must come before the third-party ones (django_celery_beat translates "Name" as 任务名).
+    # tests/test_translation_collisions.py guards this.
+    "core",
+    "accounts",
+    "curriculum",
+    "progress",
+    "quizzes",
+    "cohorts",
+    "reminders",
+    "linkcheck",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    "whitenoise.runserver_nostatic",  # Must stay before django.contrib.staticfiles.
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
@@ -40,15 +53,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
-    # Project apps, in dependency order.
-    "core",
-    "accounts",
-    "curriculum",
-    "progress",
-    "quizzes",
-    "cohorts",
-    "reminders",
-    "linkcheck",
 ]
 
 MIDDLEWARE = [
@@ -264,9 +268,7 @@ LINKCHECK_HISTORY_DAYS = env.int("LINKCHECK_HISTORY_DAYS", default=90)
 LINKCHECK_ALLOWED_NETWORKS = env.list("LINKCHECK_ALLOWED_NETWORKS", default=[])
 # Request headers. Empty User-Agent: "Mozilla/5.0 (compatible; COINPortalLinkChecker/1.0; +SITE_URL)".
 LINKCHECK_USER_AGENT = env("LINKCHECK_USER_AGENT", default="")
-LINKCHECK_ACCEPT = env(
-    "LINKCHECK_ACCEPT", default="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-)
+LINKCHECK_ACCEPT = env("LINKCHECK_ACCEPT", default="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 LINKCHECK_ACCEPT_LANGUAGE = env("LINKCHECK_ACCEPT_LANGUAGE", default="zh-CN,zh;q=0.9,en;q=0.8")
 LINKCHECK_VERIFY_TLS = env.bool("LINKCHECK_VERIFY_TLS", default=True)
 # Extra soft-404 / bot-block rules: a JSON file holding a list of rules (see linkcheck/rules.py).
