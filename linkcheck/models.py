@@ -8,6 +8,7 @@ health of all its links in one query. Rows are written only through :mod:`linkch
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 
@@ -109,7 +110,7 @@ class LinkCheckRun(models.Model):
         DONE = "done", _("Done")
         SKIPPED = "skipped", _("Skipped (another run was active)")
         ABANDONED = "abandoned", _("Abandoned (worker lost)")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("link check run", "Failed")
 
     scope = models.CharField(_("scope"), max_length=10, choices=Scope, default=Scope.ALL)
     section_slug = models.CharField(_("section"), max_length=200, blank=True)
@@ -128,7 +129,7 @@ class LinkCheckRun(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(pgettext_lazy("link report", "note"), blank=True)
 
     class Meta:
         verbose_name = _("link check run")
@@ -170,7 +171,7 @@ class LinkReport(TimeStampedModel):
     """A student's report that a link is broken; it feeds the admins' link-health queue."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("link report status", "Open")
         RESOLVED = "resolved", _("Resolved")
         DISMISSED = "dismissed", _("Dismissed")
 

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.markdown import render_markdown
 from core.models import TimeStampedModel
@@ -118,7 +119,7 @@ class Question(TimeStampedModel):
         help_text=_("Stable identifier within the quiz, used by the YAML quiz bank."),
     )  # fmt: skip
     order = models.PositiveIntegerField(_("order"), default=0)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.SINGLE)
+    kind = models.CharField(pgettext_lazy("quiz question", "kind"), max_length=20, choices=Kind, default=Kind.SINGLE)
     text = models.TextField(_("question"), help_text=_("Markdown."))
     text_html = models.TextField(_("question (HTML)"), blank=True, editable=False)
     explanation = models.TextField(
@@ -209,7 +210,7 @@ class Attempt(TimeStampedModel):
 
     class Meta:
         verbose_name = _("attempt")
-        verbose_name_plural = _("attempts")
+        verbose_name_plural = pgettext_lazy("quiz attempt", "attempts")
         ordering = ["-started_at", "-pk"]
         indexes = [models.Index(fields=["user", "quiz"], name="attempt_user_quiz")]
         constraints = [
@@ -252,7 +253,7 @@ class AttemptAnswer(models.Model):
         related_name="attempt_answers",
     )  # fmt: skip
     position = models.PositiveSmallIntegerField(_("position"))
-    kind = models.CharField(_("kind"), max_length=20, choices=Question.Kind)
+    kind = models.CharField(pgettext_lazy("quiz question", "kind"), max_length=20, choices=Question.Kind)
     text_html = models.TextField(_("question (HTML)"))
     explanation_html = models.TextField(_("explanation (HTML)"), blank=True)
     points = models.PositiveSmallIntegerField(_("points"))

@@ -24,12 +24,25 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # Project apps first, in dependency order: Django merges every translation catalogue of a
+    # language into one and the first app in this list wins a msgid two catalogues translate
+    # differently (https://docs.djangoproject.com/en/5.2/topics/i18n/translation/#how-django-discovers-translations),
+    # so ours must come before the third-party ones (django_celery_beat translates "Name" as 任务名).
+    # tests/test_translation_collisions.py guards this.
+    "core",
+    "accounts",
+    "curriculum",
+    "progress",
+    "quizzes",
+    "cohorts",
+    "reminders",
+    "linkcheck",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    "whitenoise.runserver_nostatic",  # Must stay before django.contrib.staticfiles.
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
@@ -40,15 +53,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
-    # Project apps, in dependency order.
-    "core",
-    "accounts",
-    "curriculum",
-    "progress",
-    "quizzes",
-    "cohorts",
-    "reminders",
-    "linkcheck",
 ]
 
 MIDDLEWARE = [
