@@ -390,7 +390,8 @@ class _Snapshot(_Type):
             out.append(
                 {
                     "id": _Int().load(item["id"], f"{here}.id"),
-                    "html": _sanitized(_Text().load(item["html"], f"{here}.html")),
+                    # Choice labels never hold links (quizzes.models.render_inline_markdown).
+                    "html": _sanitized(_Text().load(item["html"], f"{here}.html"), links=False),
                     "correct": _Bool().load(item["correct"], f"{here}.correct"),
                 }
             )
@@ -422,16 +423,17 @@ class _Html(_Text):
         return _sanitized(super().load(value, where))
 
 
-_SANITIZED: dict[str, str] = {}
+_SANITIZED: dict[tuple[str, bool], str] = {}
 
 
-def _sanitized(html: str) -> str:
+def _sanitized(html: str, *, links: bool = True) -> str:
     """:func:`core.markdown.sanitize_html`, memoised: snapshots repeat the same question thousands of times."""
-    if html not in _SANITIZED:
+    key = (html, links)
+    if key not in _SANITIZED:
         if len(_SANITIZED) > 50_000:
             _SANITIZED.clear()
-        _SANITIZED[html] = sanitize_html(html)
-    return _SANITIZED[html]
+        _SANITIZED[key] = sanitize_html(html, links=links)
+    return _SANITIZED[key]
 
 
 def _max(model: type[models.Model], name: str) -> int | None:
