@@ -97,6 +97,7 @@ def test_htmx_post_from_dashboard_checklist_updates_next_list_bars_and_activity(
     assert '<progress value="50" max="100" aria-label="神经网络">' in overview
     assert '<article id="dash-activity" class="dash-card" hx-swap-oob="true">' in html
     assert "Marked “CNN模型” as done" in html
+    assert f'<span id="part-count-{part.pk}" class="meta" hx-swap-oob="true">1 of 2 topics done</span>' in html
 
 
 def test_htmx_post_from_study_next_returns_the_list_and_updates_the_checklist(logged_in, part, topic):
@@ -381,3 +382,17 @@ def test_dashboard_days_since_in_the_students_time_zone(client):
     with freeze_time(dt.datetime(2026, 3, 3, 16, 30, tzinfo=dt.UTC)):  # 00:30 on 4 March in Shanghai
         html = client.get(reverse("progress:dashboard")).content.decode()
     assert "3 days since your last activity." in html
+
+
+def test_dashboard_part_count_has_an_id_for_the_oob_swap(logged_in, part, topic):
+    html = logged_in.get(reverse("progress:dashboard")).content.decode()
+    assert f'<span id="part-count-{part.pk}" class="meta">0 of 1 topic done</span>' in html
+
+
+def test_dashboard_greets_a_new_student_without_back(logged_in, student, topic):
+    html = logged_in.get(reverse("progress:dashboard")).content.decode()
+    assert f"<p>Welcome, {student.get_short_name()}.</p>" in html
+    assert "Welcome back" not in html
+    progress_record(user=student, section=topic, status="in_progress")
+    html = logged_in.get(reverse("progress:dashboard")).content.decode()
+    assert f"<p>Welcome back, {student.get_short_name()}.</p>" in html
