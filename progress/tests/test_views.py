@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -210,7 +211,7 @@ def test_dashboard_renders(logged_in, student, part, topic):
     assert '<progress value="0" max="100" aria-label="Overall completion">' in html
     assert f'<form class="status-control" id="next-{topic.pk}"' in html
     assert f'<form class="status-control" id="check-{topic.pk}"' in html
-    assert f'<form class="paper-control status-control" id="paper-{paper.pk}-reading"' in html
+    assert f'<form class="paper-control status-control" id="paper-{paper.pk}-control"' in html
     assert "Started studying “CNN模型”" in html
     assert "Last activity: today." in html
     assert 'class="hm-cell hm-l1"' in html
@@ -396,3 +397,14 @@ def test_dashboard_greets_a_new_student_without_back(logged_in, student, topic):
     progress_record(user=student, section=topic, status="in_progress")
     html = logged_in.get(reverse("progress:dashboard")).content.decode()
     assert f"<p>Welcome back, {student.get_short_name()}.</p>" in html
+
+
+def test_no_duplicate_ids_with_a_paper_being_read(logged_in, student, part, topic):
+    """Regression: the form ``paper-N-reading`` shared its id with the "reading" button."""
+    paper = PaperFactory(section=topic, title="Attention Is All You Need")
+    paper_status_set(user=student, paper=paper, status="reading")
+    for url in (topic.get_absolute_url(), part.get_absolute_url(), reverse("progress:dashboard")):
+        ids = re.findall(r'\sid="([^"]+)"', logged_in.get(url).content.decode())
+        assert [i for i in set(ids) if ids.count(i) > 1] == [], url
+    html = logged_in.get(topic.get_absolute_url()).content.decode()
+    assert f'id="paper-{paper.pk}-control"' in html and f'id="paper-{paper.pk}-reading"' in html
