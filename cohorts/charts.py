@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cohorts.selectors import ChartPoint, ProgressHistory, planned_percent_at
+from core.percent import percent_round
 
 #: The drawing's size in SVG user units; it scales to the page width through ``viewBox``.
 WIDTH, HEIGHT = 720, 320
@@ -95,11 +96,11 @@ def chart_geometry(history: ProgressHistory) -> ChartGeometry:
         y_ticks=[(y(p), f"{p}%") for p in (0, 25, 50, 75, 100)],
         actual=points(history.actual),
         planned=points(history.planned),
-        dots=[Dot(x(p.week), y(p.percent), round(p.week, 1), round(p.percent, 1)) for p in history.actual],
+        dots=[Dot(x(p.week), y(p.percent), round(p.week, 1), percent_round(p.percent, 1)) for p in history.actual],
         rows=[
             (
                 round(p.week, 1),
-                round(p.percent, 1),
+                percent_round(p.percent, 1),
                 round(planned_percent_at(history.planned, p.week), 1) if history.planned else None,
             )
             for p in history.actual

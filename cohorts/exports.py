@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.selectors import CohortMatrix, StudentRow
+from core.percent import percent_round
 
 #: Excel opens a UTF-8 CSV correctly only when it starts with a byte-order mark.
 BOM = "\ufeff"
@@ -23,7 +24,7 @@ def _text(value: str) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+    return "" if value is None else f"{percent_round(value, 1):.1f}"
 
 
 def matrix_csv(matrix: CohortMatrix, rows: Iterable[StudentRow]) -> str:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort, Enrollment, PaceMilestone
 from cohorts.pace import PaceStatus, StudentPace, due_date, student_pace
+from core.percent import percent_round
 from curriculum.models import Section
 from curriculum.selectors import CurriculumTree, curriculum_tree
 from progress.models import ProgressEvent, TopicProgress
@@ -165,11 +166,6 @@ def heat_bucket(percent: float) -> int:
     return max(0, min(10, math.floor(percent / 10 + 1e-9)))
 
 
-def percent_floor(percent: float | None) -> int | None:
-    """A percentage rounded down for display, so 100 % is shown only when complete."""
-    return None if percent is None else math.floor(percent + 1e-9)
-
-
 @dataclass(slots=True)
 class HeatCell:
     """One matrix cell: a student's completion of one top-level section.
@@ -177,7 +173,7 @@ class HeatCell:
     Attributes:
         percent: completion in percent (0.0–100.0).
         bucket: :func:`heat_bucket` of it.
-        label: the percentage rounded down, as shown.
+        label: the percentage as shown (:func:`core.percent.percent_round`).
         overdue: the section is past its due date and not complete.
     """
 
@@ -219,7 +215,7 @@ class StudentRow:
         cells = []
         for column in self.columns:
             percent = self.completion.by_section.get(column.section_id, 0.0)
-            cells.append(HeatCell(percent, heat_bucket(percent), percent_floor(percent), column.section_id in overdue))
+            cells.append(HeatCell(percent, heat_bucket(percent), percent_round(percent), column.section_id in overdue))
         return cells
 
     def section_percent(self, section_id: int) -> float:
@@ -233,8 +229,8 @@ class StudentRow:
 
     @property
     def overall_label(self) -> int:
-        """Overall completion rounded down, as shown."""
-        return percent_floor(self.completion.overall)
+        """Overall completion as shown (:func:`core.percent.percent_round`)."""
+        return percent_round(self.completion.overall)
 
     @property
     def status(self) -> str:

@@ -880,6 +880,9 @@ class ImportReport:
         totals: rows of each entity in the guide (``{"section": 27, ...}``).
         changes: every change, in the order it was applied.
         warnings: one-line notes about content that was not imported.
+        archived_with_progress: slugs (sorted) of the sections this import archives (or would)
+            that hold student progress: a ``TopicProgress`` row or a ``ProgressEvent``.
+        students_with_progress: how many distinct students hold that progress.
     """
 
     source: str
@@ -887,6 +890,19 @@ class ImportReport:
     totals: dict[str, int]
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    archived_with_progress: list[str] = field(default_factory=list)
+    students_with_progress: int = 0
+
+    def progress_warning(self) -> str:
+        """``"warning: 2 sections to be archived hold progress of 1 student(s): a, b"`` (at most ten
+        slugs, then ``…``), or ``""`` when no archived section holds progress. An admin reads it
+        before stranding students by importing a guide whose slugs differ."""
+        if not self.archived_with_progress:
+            return ""
+        slugs = self.archived_with_progress
+        shown = ", ".join(slugs[:10]) + (", …" if len(slugs) > 10 else "")
+        verb = "to be archived hold" if self.dry_run else "archived hold"
+        return f"warning: {len(slugs)} section(s) {verb} progress of {self.students_with_progress} student(s): {shown}"
 
     def count(self, entity: str | None = None, action: str | None = None) -> int:
         """Number of changes, optionally only of one entity and/or action."""
@@ -922,6 +938,24 @@ class _Writer:
     @staticmethod
     def _diff(obj, wanted: dict) -> list[str]:
         return [name for name, value in wanted.items() if getattr(obj, name) != value]
+
+    def archived_progress(self) -> tuple[list[str], int]:
+        """``(slugs, students)``: the sections archived by this run that hold progress (topic
+        statuses or events, found through their reverse relations so that ``curriculum`` does not
+        import ``progress``), and the number of distinct students holding it. Two queries."""
+        from curriculum.models import Section
+
+        ids = [self.sections[c.key].pk for c in self.changes if c.entity == "section" and c.action == "archive"]
+        if not ids:
+            return [], 0
+        pairs = set()
+        for relation in ("topic_progress", "progress_events"):
+            pairs.update(
+                Section.objects.filter(pk__in=ids, **{f"{relation}__isnull": False})
+                .values_list("slug", f"{relation}__user_id")
+                .distinct()
+            )
+        return sorted({slug for slug, _ in pairs}), len({user for _, user in pairs})
 
     def run(self) -> None:
         self.write_sections()
@@ -1104,6 +1138,7 @@ def guide_import(*, parsed: ParsedGuide, dry_run: bool = False) -> ImportReport:
     with transaction.atomic():
         writer = _Writer(parsed, dry_run)
         writer.run()
+        archived_with_progress, students = writer.archived_progress()
     totals = {
         "section": len(parsed.sections),
         "requirement": parsed.requirement_count,
@@ -1113,5 +1148,11 @@ def guide_import(*, parsed: ParsedGuide, dry_run: bool = False) -> ImportReport:
         "local reference": len(parsed.local_refs),
     }
     return ImportReport(
-        source=parsed.source, dry_run=dry_run, totals=totals, changes=writer.changes, warnings=list(parsed.warnings)
+        source=parsed.source,
+        dry_run=dry_run,
+        totals=totals,
+        changes=writer.changes,
+        warnings=list(parsed.warnings),
+        archived_with_progress=archived_with_progress,
+        students_with_progress=students,
     )

@@ -216,6 +216,14 @@ class Paper(LinkedItem):
         """The arXiv abstract page for :attr:`arxiv_id`, or ``""``."""
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
 
+    @property
+    def year_label(self) -> str:
+        """The year to show after the venue: ``""`` when there is no year or the venue already
+        names it (``NeurIPS 2020`` with year 2020 shows just ``NeurIPS 2020``)."""
+        if self.year is None or str(self.year) in self.venue:
+            return ""
+        return str(self.year)
+
 
 class LocalReference(TimeStampedModel):
     """A file the guide refers to by relative path (``figure/poe1.png``, ``LLM.pdf``).

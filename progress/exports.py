@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from core.percent import percent_round
 from progress.models import PaperProgress, TopicProgress
 from progress.selectors import PATH_SEPARATOR, ProgressExport
 
@@ -42,8 +43,8 @@ def iso(value: dt.datetime | None) -> str | None:
 
 
 def percent(value: float) -> float:
-    """A percentage rounded to one decimal (``33.333…`` → ``33.3``)."""
-    return round(value, 1)
+    """A percentage rounded to one decimal by :func:`core.percent.percent_round` (``33.333…`` → ``33.3``)."""
+    return percent_round(value, 1)
 
 
 def export_csv(data: ProgressExport, *, absolute_url: Callable[[str], str]) -> str:

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from core.percent import percent_round
 from curriculum.selectors import CurriculumTree, curriculum_tree, prerequisite_edges
 from progress.selectors import event_description
 from reminders.models import ReminderKind
@@ -85,7 +86,7 @@ def inactivity_context(facts: StudentFacts, *, run: RunContext) -> dict:
         "inactive_days": settings.REMINDERS_INACTIVITY_DAYS,
         "last_event": last,
         "next_topics": [{"title": t.title, "url": absolute_url(t.get_absolute_url())} for t in topics],
-        "completion": round(facts.completion.overall),
+        "completion": percent_round(facts.completion.overall),
         "cohort": facts.enrollment.cohort if facts.enrollment else None,
         "detail": {},
     }

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from cohorts.models import Cohort, Enrollment, PaceMilestone
 from cohorts.pace import PaceStatus, StudentPace, due_date, student_pace
+from core.percent import percent_round
 from curriculum.selectors import CurriculumTree, curriculum_tree
 from progress.models import ProgressEvent
 from progress.selectors import (  # _StudentTree: the dashboard's "study next" rule, reused by next_topics
@@ -619,7 +620,7 @@ def overdue_details(facts: StudentFacts, section_ids: Iterable[int], tree: Curri
         {
             "section": tree.by_id[s],
             "due": due_date(start, weeks[s]),
-            "percent": round(facts.completion.by_section.get(s, 0.0)),
+            "percent": percent_round(facts.completion.by_section.get(s, 0.0)),
         }
         for s in section_ids
         if s in tree.by_id and s in weeks

@@ -13,7 +13,7 @@ register = template.Library()
 def heat_cells(row) -> str:
     """The ``<td>`` heat cells of one matrix row (:class:`cohorts.selectors.StudentRow`).
 
-    Each cell shows the completion rounded down and has the classes ``heat heat-<bucket>`` (10 %
+    Each cell shows the completion rounded by :func:`core.percent.percent_round` and has the classes ``heat heat-<bucket>`` (10 %
     buckets, styled in ``cohorts.css``; no inline styles) plus ``overdue`` and a marker when the
     section is past due. Built with ``format_html_join`` in one call: a cohort page has
     hundreds of cells and this is the hot loop of its rendering.

@@ -118,8 +118,6 @@ def test_matrix_rows_refuses_unknown_values(scenario, sort, status):
 def test_heat_buckets():
     values = [0, 9.99, 10, 33.3, 66.67, 99.99, 100]
     assert [selectors.heat_bucket(v) for v in values] == [0, 0, 1, 3, 6, 9, 10]
-    assert selectors.percent_floor(100 * 29 / 100) == 29  # 28.999999999999996 in floating point
-    assert selectors.percent_floor(99.99) == 99
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from accounts.tests.factories import AdminFactory, StudentFactory
 from cohorts.models import Enrollment
 from cohorts.pace import PaceStatus
 from cohorts.tests.conftest import NOW, sh
+from cohorts.tests.factories import EnrollmentFactory
 from progress.services import progress_record
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +289,24 @@ def test_cached_figures_follow_new_quiz_attempts_and_enrollments(mentor_client, 
         response = mentor_client.get(url)
     assert sorted(r.name for r in response.context["rows"]) == ["Alice", "Bob", "Carol", "Dan"]
     assert response.context["history"].students == 4
+
+
+@freeze_time(NOW)
+def test_one_of_six_topics_reads_17_percent_on_every_page(mentor_client, client, scenario):
+    """Regression: the matrix truncated 16.67 % to 16 % while the dashboards showed 17 %."""
+    dora = StudentFactory(email="dora@x.org", display_name="Dora")
+    EnrollmentFactory(cohort=scenario.cohort, user=dora)
+    progress_record(user=dora, section=scenario.a1, status="done")
+
+    matrix = _html(mentor_client.get(reverse("cohorts:cohort_detail", args=[scenario.cohort.pk])))
+    row = matrix.split(">Dora</a>")[1].split("</tr>")[0]
+    assert '<td class="num col-overall"><strong>17%</strong></td>' in row
+    detail = _html(mentor_client.get(reverse("cohorts:student_detail", args=[scenario.cohort.pk, dora.pk])))
+    assert '<span class="stat-value">17%</span><span class="stat-label">Overall completion</span>' in detail
+    csv_text = mentor_client.get(reverse("cohorts:cohort_csv", args=[scenario.cohort.pk])).content.decode()
+    assert [line for line in csv_text.splitlines() if "dora@x.org" in line][0].split(",")[4] == "16.7"
+
+    client.force_login(dora)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    dashboard = _html(client.get(reverse("progress:dashboard")))
+    assert '<span class="overall-number">17<small>%</small></span>' in dashboard

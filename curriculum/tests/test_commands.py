@@ -118,3 +118,46 @@ def test_export_writes_stdout_or_a_file(tmp_path):
     _, err = run("export_guide", "-o", str(target), "--title", "Mine")
     assert err == f"Wrote {target}.\n"
     assert target.read_text(encoding="utf-8") == out.replace("# COIN 大语言模型学习路线", "# Mine", 1)
+
+
+def test_import_warns_when_archived_sections_hold_student_progress(tmp_path):
+    from accounts.tests.factories import StudentFactory
+    from progress.models import ProgressEvent
+    from progress.services import progress_record
+
+    run("import_guide", str(DEFAULT_CURRICULUM_PATH))
+    leaves = sorted(Section.objects.filter(children__isnull=True).values_list("slug", flat=True))
+    ann, bo = StudentFactory(), StudentFactory()
+    progress_record(user=ann, section=Section.objects.get(slug=leaves[0]), status="done")  # row and event
+    progress_record(user=bo, section=Section.objects.get(slug=leaves[0]), status="in_progress")
+    ProgressEvent.objects.create(user=bo, section=Section.objects.get(slug=leaves[1]), kind="note")  # event only
+    guide = tmp_path / "other.md"
+    guide.write_text("# T\n## A\n<!-- slug: other-a -->\n", encoding="utf-8")
+
+    out, err = run("import_guide", str(guide), "--dry-run")
+    assert err.splitlines() == [
+        f"warning: 2 section(s) to be archived hold progress of 2 student(s): {leaves[0]}, {leaves[1]}"
+    ]
+    assert Section.objects.filter(is_archived=True).count() == 0
+
+    out, err = run("import_guide", str(guide))
+    assert err.splitlines() == [
+        f"warning: 2 section(s) archived hold progress of 2 student(s): {leaves[0]}, {leaves[1]}"
+    ]
+    assert Section.objects.filter(is_archived=True).count() == 27
+    out, err = run("import_guide", str(guide))  # nothing newly archived: no warning
+    assert err == ""
+
+
+def test_import_report_counts_progress_in_sections_to_be_archived():
+    from accounts.tests.factories import StudentFactory
+    from curriculum.importer import guide_import, guide_parse
+    from progress.services import progress_record
+
+    guide_import(parsed=guide_parse("# T\n## A\n<!-- slug: a -->\n### B\n<!-- slug: b -->\n", source="g.md"))
+    progress_record(user=StudentFactory(), section=Section.objects.get(slug="b"), status="done")
+    report = guide_import(parsed=guide_parse("# T\n## A\n<!-- slug: a -->\n", source="g.md"), dry_run=True)
+    assert (report.archived_with_progress, report.students_with_progress) == (["b"], 1)
+    assert report.progress_warning() == "warning: 1 section(s) to be archived hold progress of 1 student(s): b"
+    report = guide_import(parsed=guide_parse("# T\n## A\n<!-- slug: a -->\n### B\n<!-- slug: b -->\n", source="g.md"))
+    assert (report.archived_with_progress, report.students_with_progress, report.progress_warning()) == ([], 0, "")

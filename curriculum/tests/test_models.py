@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from curriculum.models import Prerequisite, Section, prerequisite_cycle
+from curriculum.models import Paper, Prerequisite, Section, prerequisite_cycle
 from curriculum.tests.factories import PaperFactory, PrerequisiteFactory, ResourceFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +87,9 @@ def test_local_reference_accepts_only_images_and_pdf(name, ok):
         with pytest.raises(ValidationError) as error:
             ref.full_clean()
         assert list(error.value.message_dict) == ["file"]
+@pytest.mark.parametrize(
+    ("venue", "year", "expected"),
+    [("NeurIPS 2020", 2020, ""), ("NeurIPS", 2020, "2020"), ("ICLR 2021", 2020, "2020"), ("ACL", None, "")],
+)
+def test_paper_year_label(venue, year, expected):
+    assert Paper(title="p", url="https://x.org", venue=venue, year=year).year_label == expected

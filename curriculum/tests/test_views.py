@@ -162,3 +162,20 @@ def test_query_counts_do_not_grow_with_the_curriculum(client, size, django_asser
     for slug in ("advanced-llm", "llm-papers", "prompt-playground"):
         with django_assert_max_num_queries(16):  # 15 + 1: health of the page's links (linkcheck badge)
             assert client.get(section_url(slug)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_paper_year_is_shown_only_when_the_venue_does_not_name_it(client):
+    from curriculum.tests.factories import PaperFactory, SectionFactory
+
+    section = SectionFactory(title="论文", slug="papers-x")
+    PaperFactory(section=section, authors="Brown et al.", venue="NeurIPS 2020", year=2020)
+    PaperFactory(section=section, authors="Vaswani et al.", venue="NeurIPS", year=2017)
+    PaperFactory(section=section, authors="Ouyang et al.", venue="", year=2022)
+    html = client.get(section_url("papers-x"), **EN).content.decode()
+    metas = re.findall(r'<div class="meta">(<span>.*?)</div>', html)
+    assert metas == [
+        "<span>Brown et al.</span><span>NeurIPS 2020</span>",
+        "<span>Vaswani et al.</span><span>NeurIPS</span><span>2017</span>",
+        "<span>Ouyang et al.</span><span>2022</span>",
+    ]

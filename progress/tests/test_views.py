@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -97,6 +98,7 @@ def test_htmx_post_from_dashboard_checklist_updates_next_list_bars_and_activity(
     assert '<progress value="50" max="100" aria-label="神经网络">' in overview
     assert '<article id="dash-activity" class="dash-card" hx-swap-oob="true">' in html
     assert "Marked “CNN模型” as done" in html
+    assert f'<span id="part-count-{part.pk}" class="meta" hx-swap-oob="true">1 of 2 topics done</span>' in html
 
 
 def test_htmx_post_from_study_next_returns_the_list_and_updates_the_checklist(logged_in, part, topic):
@@ -209,7 +211,7 @@ def test_dashboard_renders(logged_in, student, part, topic):
     assert '<progress value="0" max="100" aria-label="Overall completion">' in html
     assert f'<form class="status-control" id="next-{topic.pk}"' in html
     assert f'<form class="status-control" id="check-{topic.pk}"' in html
-    assert f'<form class="paper-control status-control" id="paper-{paper.pk}-reading"' in html
+    assert f'<form class="paper-control status-control" id="paper-{paper.pk}-control"' in html
     assert "Started studying “CNN模型”" in html
     assert "Last activity: today." in html
     assert 'class="hm-cell hm-l1"' in html
@@ -381,3 +383,28 @@ def test_dashboard_days_since_in_the_students_time_zone(client):
     with freeze_time(dt.datetime(2026, 3, 3, 16, 30, tzinfo=dt.UTC)):  # 00:30 on 4 March in Shanghai
         html = client.get(reverse("progress:dashboard")).content.decode()
     assert "3 days since your last activity." in html
+
+
+def test_dashboard_part_count_has_an_id_for_the_oob_swap(logged_in, part, topic):
+    html = logged_in.get(reverse("progress:dashboard")).content.decode()
+    assert f'<span id="part-count-{part.pk}" class="meta">0 of 1 topic done</span>' in html
+
+
+def test_dashboard_greets_a_new_student_without_back(logged_in, student, topic):
+    html = logged_in.get(reverse("progress:dashboard")).content.decode()
+    assert f"<p>Welcome, {student.get_short_name()}.</p>" in html
+    assert "Welcome back" not in html
+    progress_record(user=student, section=topic, status="in_progress")
+    html = logged_in.get(reverse("progress:dashboard")).content.decode()
+    assert f"<p>Welcome back, {student.get_short_name()}.</p>" in html
+
+
+def test_no_duplicate_ids_with_a_paper_being_read(logged_in, student, part, topic):
+    """Regression: the form ``paper-N-reading`` shared its id with the "reading" button."""
+    paper = PaperFactory(section=topic, title="Attention Is All You Need")
+    paper_status_set(user=student, paper=paper, status="reading")
+    for url in (topic.get_absolute_url(), part.get_absolute_url(), reverse("progress:dashboard")):
+        ids = re.findall(r'\sid="([^"]+)"', logged_in.get(url).content.decode())
+        assert [i for i in set(ids) if ids.count(i) > 1] == [], url
+    html = logged_in.get(topic.get_absolute_url()).content.decode()
+    assert f'id="paper-{paper.pk}-control"' in html and f'id="paper-{paper.pk}-reading"' in html

@@ -22,6 +22,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for warning in report.warnings:
             self.stderr.write(warning)
+        if report.progress_warning():
+            self.stderr.write(self.style.WARNING(report.progress_warning()))
         if dry_run:
             self.stdout.write(f"Dry run of {report.source}: nothing was written. It would:")
         elif verbosity >= 1:
