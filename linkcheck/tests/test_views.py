@@ -190,3 +190,16 @@ def test_health_page_shows_errors_translated_with_the_raw_text_in_the_title(clie
     # One failure so far: failing (tile "broken" counts it) but not yet shown to students as broken.
     assert "对学生显示为失效 0 个（多次检查失败）" in content
     assert "以下为每个链接最近一次检查的结果。" in content
+
+
+def test_report_comment_toggle_reads_as_part_of_the_report():
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    request = RequestFactory().get("/curriculum/x/")
+    request.user = UserFactory()
+    with translation.override("zh-hans"):
+        html = render_to_string("linkcheck/_report.html", {"url": "https://a.org/"}, request=request)
+    assert "<summary>附说明报告</summary>" in html
+    assert "添加备注" not in html
