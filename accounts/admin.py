@@ -20,6 +20,7 @@ from accounts.forms import InvitationBulkForm
 from accounts.models import Invitation, Role, User
 from accounts.selectors import users_with_role
 from accounts.services import invitations_bulk_create, invitations_send
+from accounts.tasks import invitations_send_task
 
 
 class RoleListFilter(admin.SimpleListFilter):
@@ -116,7 +117,11 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    """Invitations: the bulk "invite these emails" form (button above the list) and a resend action."""
+    """Invitations: the bulk "invite these emails" form (button above the list) and a resend action.
+
+    Adding a single invitation with the add form also emails it: the send is queued with
+    ``invitations_send_task.delay_on_commit`` once the new row is committed.
+    """
 
     list_display = ["email", "role", "status_display", "invited_by", "created", "sent_at", "accepted_at"]
     list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter), ("sent_at", admin.EmptyFieldListFilter)]
@@ -139,6 +144,13 @@ class InvitationAdmin(admin.ModelAdmin):
         if not change and obj.invited_by_id is None:
             obj.invited_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            invitations_send_task.delay_on_commit([obj.pk])
+            self.message_user(
+                request,
+                _("The invitation email to %(email)s is being sent.") % {"email": obj.email},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Send (again) the invitation email to the selected addresses"))
     def resend(self, request, queryset):

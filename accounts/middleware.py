@@ -18,6 +18,10 @@ class UserPreferencesMiddleware:
     * Language: a language picked with the switcher or saved on the profile page (Django's
       ``LANGUAGE_COOKIE_NAME`` cookie, when it names one of ``settings.LANGUAGES``) wins for that
       browser; otherwise a signed-in user's ``language`` applies, overriding ``Accept-Language``.
+    * Signing out: when the request started signed in without a language cookie and ends signed
+      out (the logout view), the language the user was served in is stored in the language cookie
+      of the response. The "You have signed out." message is rendered in that language during the
+      logout request, so the next (anonymous) page must not fall back to ``Accept-Language``.
     """
 
     def __init__(self, get_response):
@@ -25,14 +29,36 @@ class UserPreferencesMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        profile_language = None
         if user is not None and user.is_authenticated:
             self._activate_time_zone(user.time_zone)
             if not self._cookie_language(request) and user.language in dict(settings.LANGUAGES):
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = translation.get_language()
+                profile_language = user.language
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            profile_language is not None
+            and not request.user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in response.cookies
+        ):
+            self._set_language_cookie(response, profile_language)
+        return response
+
+    @staticmethod
+    def _set_language_cookie(response, language: str) -> None:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
 
     @staticmethod
     def _activate_time_zone(name: str) -> None:

@@ -109,6 +109,26 @@ def user_profile_update(*, user: User, data: dict) -> list[str]:
     return changed
 
 
+def user_language_set(*, user: User, language: str) -> bool:
+    """Save ``language`` as ``user``'s preferred interface language (the header language switch).
+
+    Args:
+        user: the signed-in user.
+        language: a code from ``settings.LANGUAGES`` (e.g. ``"zh-hans"``, ``"en"``).
+    Returns:
+        ``True`` when the stored language changed, ``False`` when it already was ``language``.
+    Raises:
+        ValueError: ``language`` is not one of ``settings.LANGUAGES``.
+    """
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    if user.language == language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True
+
+
 def demo_accounts_ensure() -> list[DemoAccount]:
     """Create the three demo accounts that do not exist yet, with verified email addresses.
 

@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.forms import ProfileForm
 from accounts.models import User
-from accounts.services import user_profile_update
+from accounts.services import user_language_set, user_profile_update
 from accounts.tokens import InvitationTokenExpired, InvitationTokenInvalid, invitation_token_read
 
 
@@ -49,6 +50,22 @@ def profile(request):
     else:
         form = ProfileForm(instance=User.objects.get(pk=user.pk))
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def language_set(request):
+    """The header language switch: Django's ``set_language`` plus, when signed in, the profile's language.
+
+    Takes the same POST fields as :func:`django.views.i18n.set_language` (``language``, ``next``)
+    and answers what it answers (a redirect to a safe ``next`` that sets the language cookie; an
+    unknown language leaves everything unchanged). For a signed-in user a valid language is also
+    saved as ``User.language``, so the profile page and the next login agree with the interface.
+    """
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_language_set(user=request.user, language=language)
+    return response
 
 
 @require_GET

@@ -112,13 +112,16 @@ def digest_context(facts: MentorFacts, *, run: RunContext, period_key: str) -> d
     """Template context of a mentor digest: each cohort's behind, stalled, finished and quiz lines."""
     tz = Schedule.for_user(facts.user).tz
     cohorts = digest_for_mentor(cohort_ids=facts.cohort_ids, tree=run.tree, now=run.now, tz=tz)
-    year, _, week = period_key.partition("-W")
+    since = run.now - dt.timedelta(days=7)
+    # The subject names the ISO week the digest covers (the local week of ``since``; sent on its
+    # usual day the 7 days are that whole week), not the week of the send day (``period_key``).
+    year, week, _ = since.astimezone(tz).isocalendar()
     return {
         "cohorts": cohorts,
-        "since": run.now - dt.timedelta(days=7),
+        "since": since,
         "until": run.now,
-        "year": year,
-        "week": week.lstrip("0"),
+        "year": str(year),
+        "week": str(week),
         "stalled_days": settings.COHORT_STALLED_DAYS,
         "dashboard_url": _url("cohorts:mentor_home"),
         "detail": {"cohort_ids": facts.cohort_ids},

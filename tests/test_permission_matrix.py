@@ -143,6 +143,7 @@ MATRIX: list[Row] = [
     Row("core:healthz", get=everyone(200), post=NOT_ALLOWED, page=False),
     # --- accounts ---------------------------------------------------------------------------------
     Row("accounts:profile", get=signed_in(200), post=signed_in(Redirect("/me/profile/", exact=True)), data=_profile_data),
+    Row("accounts:language_set", get=NOT_ALLOWED, post=everyone(Redirect("/curriculum/", exact=True)), data=lambda w: {"language": "en", "next": "/curriculum/"}),
     Row("accounts:invitation_accept", args=lambda w: [w.invitation_token], get=expect(Redirect("/accounts/signup/", exact=True), *[Redirect("/", exact=True)] * 4), post=NOT_ALLOWED),
     Row("accounts:invitation_accept", args=lambda w: ["not-a-token"], get=everyone(400), id="invitation_accept_bad_token"),
     # --- curriculum (public while CURRICULUM_REQUIRE_LOGIN is off) --------------------------------

@@ -149,6 +149,36 @@ def test_resend_action_mails_pending_invitations_only(admin_client, mailoutbox):
     ]
 
 
+def test_adding_an_invitation_in_admin_sends_it_after_commit(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_client.post(
+            "/admin/accounts/invitation/add/", {"email": "single@example.org", "role": "student"}
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    assert [m.to for m in mailoutbox] == [["single@example.org"]]
+    invitation = Invitation.objects.get()
+    assert invitation.sent_at is not None
+    assert invitation.status == "pending"
+    page = admin_client.get(response["Location"])
+    messages = [str(m) for m in page.context["messages"]]
+    assert "The invitation email to single@example.org is being sent." in messages
+
+
+def test_editing_an_invitation_in_admin_sends_nothing(admin_client, mailoutbox, django_capture_on_commit_callbacks):
+    invitation = InvitationFactory(email="edit@example.org")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        admin_client.post(
+            f"/admin/accounts/invitation/{invitation.pk}/change/", {"email": "edit@example.org", "role": "mentor"}
+        )
+    assert callbacks == []
+    assert mailoutbox == []
+    invitation.refresh_from_db()
+    assert invitation.role == "mentor"
+
+
 def test_adding_an_invitation_in_admin_records_the_inviter(admin_client):
     admin_client.post("/admin/accounts/invitation/add/", {"email": "single@example.org", "role": "student"})
     assert Invitation.objects.get().invited_by.email == "boss@example.org"

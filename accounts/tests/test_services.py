@@ -16,6 +16,7 @@ from accounts.services import (
     invitation_create,
     invitations_bulk_create,
     invitations_send,
+    user_language_set,
     user_profile_update,
     user_role_set,
     user_signup_complete,
@@ -244,3 +245,19 @@ def test_demo_accounts_can_log_in(client):
         "/accounts/login/?next=/me/profile/", {"login": "student@coin.local", "password": "coin-student-2026"}
     )
     assert response["Location"] == "/me/profile/"
+
+
+def test_user_language_set_saves_a_new_language():
+    user = UserFactory(language="en")
+    assert user_language_set(user=user, language="zh-hans") is True
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    assert user_language_set(user=user, language="zh-hans") is False
+
+
+def test_user_language_set_rejects_unknown_languages():
+    user = UserFactory(language="en")
+    with pytest.raises(ValueError, match="unknown language 'klingon'"):
+        user_language_set(user=user, language="klingon")
+    user.refresh_from_db()
+    assert user.language == "en"

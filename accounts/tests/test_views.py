@@ -209,3 +209,81 @@ def test_invitation_link_while_signed_in_does_not_switch_accounts(client, settin
     assert response["Location"] == "/"
     assert "invitation_email" not in client.session
     assert User.objects.filter(email="invitee@example.org").exists() is False
+
+
+LANGUAGE_URL = "/me/language/"
+
+
+def test_language_switch_route_name():
+    assert reverse("accounts:language_set") == LANGUAGE_URL
+
+
+def test_header_language_switch_posts_to_the_profile_aware_view(client):
+    client.force_login(StudentFactory())
+    content = client.get(PROFILE_URL).content.decode()
+    assert f'<form action="{LANGUAGE_URL}" method="post" class="inline-form lang-switch">' in content
+
+
+def test_language_switch_saves_the_signed_in_users_language(client, settings):
+    user = StudentFactory(language="en")
+    client.force_login(user)
+    response = client.post(LANGUAGE_URL, {"language": "zh-hans", "next": "/me/profile/?tab=1"})
+    assert response.status_code == 302
+    assert response["Location"] == "/me/profile/?tab=1"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    # The profile form now shows the language the interface is in.
+    page = client.get(PROFILE_URL)
+    assert page.context["form"]["language"].value() == "zh-hans"
+    assert '<html lang="zh-hans">' in page.content.decode()
+
+
+def test_language_switch_with_an_unknown_language_changes_nothing(client, settings):
+    user = StudentFactory(language="en")
+    client.force_login(user)
+    response = client.post(LANGUAGE_URL, {"language": "klingon", "next": "/me/profile/"})
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+def test_language_switch_refuses_an_offsite_next(client):
+    client.force_login(StudentFactory(language="en"))
+    response = client.post(LANGUAGE_URL, {"language": "zh-hans", "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_language_switch_for_anonymous_visitors_only_sets_the_cookie(client, settings):
+    response = client.post(LANGUAGE_URL, {"language": "zh-hans", "next": "/accounts/login/"})
+    assert response["Location"] == "/accounts/login/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    assert User.objects.count() == 0
+
+
+def test_language_switch_refuses_get(client):
+    assert client.get(LANGUAGE_URL).status_code == 405
+
+
+def test_signed_out_message_and_page_share_the_users_language(client, settings):
+    """No cookie, profile English, browser Chinese: the message and the next page are both English."""
+    client.force_login(StudentFactory(language="en"))
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    response = client.post("/accounts/logout/", headers={"accept-language": "zh-hans"})
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    page = client.get("/accounts/login/", headers={"accept-language": "zh-hans"})
+    content = page.content.decode()
+    assert '<html lang="en">' in content
+    assert [str(m) for m in page.context["messages"]] == ["You have signed out."]
+
+
+def test_signed_out_message_follows_the_language_cookie(client, settings):
+    client.force_login(StudentFactory(language="en"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.post("/accounts/logout/")
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    page = client.get("/accounts/login/")
+    assert '<html lang="zh-hans">' in page.content.decode()
+    assert [str(m) for m in page.context["messages"]] == ["您已登出。"]

@@ -55,3 +55,33 @@ def test_bad_input_exits_with_one_readable_line(tmp_path):
         run("--urls-file", str(tmp_path / "missing.txt"))
     with pytest.raises(CommandError, match="cannot be combined"):
         run("--urls-file", str(tmp_path / "missing.txt"), "--only-failing")
+
+
+def test_urls_file_while_offline_exits_with_one_line_and_prints_no_result(tmp_path):
+    """Same offline guard as a database run: ``.invalid`` names never resolve (RFC 6761); no database."""
+    urls = tmp_path / "urls.txt"
+    urls.write_text(
+        "https://arxiv.invalid/a\nhttps://github.invalid/b\nhttps://zhihu.invalid/c\nhttps://arxiv.invalid/d\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("check_links", "--urls-file", str(urls), "--json", stdout=out, stderr=StringIO())
+    assert str(excinfo.value) == (
+        "network unavailable: no address for arxiv.invalid, github.invalid, zhihu.invalid; nothing was recorded"
+    )
+    assert out.getvalue() == ""
+
+
+def test_urls_file_with_one_resolvable_host_is_checked(fake_dns, server, tmp_path):
+    fake_dns({"github.invalid": "127.0.0.1"})
+    server.expect_request("/b").respond_with_data("ok")
+    urls = tmp_path / "urls.txt"
+    lines = [f"http://{host}:{server.port}/b" for host in ("arxiv.invalid", "github.invalid", "zhihu.invalid")]
+    urls.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, _ = run("--urls-file", str(urls), "--json", "--no-progress")
+    assert [(o["url"], o["class"]) for o in map(json.loads, out.splitlines())] == [
+        (lines[0], "broken"),
+        (lines[1], "ok"),
+        (lines[2], "broken"),
+    ]

@@ -171,3 +171,35 @@ def test_admin_buttons_go_back_only_to_a_local_path(client, next_value, location
     client.force_login(StaffFactory())
     response = client.post(reverse("linkcheck:accept_redirect", args=[link.pk]), {"next": next_value})
     assert (response.status_code, response["Location"]) == (302, location)
+
+
+def test_health_page_shows_errors_translated_with_the_raw_text_in_the_title(client, settings):
+    client.force_login(StaffFactory())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    LinkFactory(
+        url="https://nope.invalid/x",
+        status=LinkStatus.BROKEN,
+        consecutive_failures=1,
+        error="unknown host nope.invalid (Name or service not known)",
+    )
+    content = client.get(HEALTH).content.decode()
+    assert (
+        '<div class="meta health-error" title="unknown host nope.invalid (Name or service not known)">'
+        "未知主机 nope.invalid（域名无法解析）</div>"
+    ) in content
+    # One failure so far: failing (tile "broken" counts it) but not yet shown to students as broken.
+    assert "对学生显示为失效 0 个（多次检查失败）" in content
+    assert "以下为每个链接最近一次检查的结果。" in content
+
+
+def test_report_comment_toggle_reads_as_part_of_the_report():
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    request = RequestFactory().get("/curriculum/x/")
+    request.user = UserFactory()
+    with translation.override("zh-hans"):
+        html = render_to_string("linkcheck/_report.html", {"url": "https://a.org/"}, request=request)
+    assert "<summary>附说明报告</summary>" in html
+    assert "添加备注" not in html

@@ -19,12 +19,12 @@ SUBJECTS = {
     "en": {
         ReminderKind.INACTIVITY: "COIN Portal: pick up where you left off",
         ReminderKind.BEHIND: "COIN Portal: “基础知识” is past its due date",
-        ReminderKind.DIGEST: "COIN Portal: cohort digest, week 11 of 2026",
+        ReminderKind.DIGEST: "COIN Portal: cohort digest, week 10 of 2026",
     },
     "zh-hans": {
         ReminderKind.INACTIVITY: "COIN Portal：从上次停下的地方继续吧",
         ReminderKind.BEHIND: "COIN Portal：“基础知识”已过计划完成日期",
-        ReminderKind.DIGEST: "COIN Portal：2026 年第 11 周学员周报",
+        ReminderKind.DIGEST: "COIN Portal：2026 年第 10 周学员周报",
     },
 }
 
@@ -196,3 +196,17 @@ def test_expired_token_is_refused(frozen, settings):
     with pytest.raises(InvalidUnsubscribeToken) as info:
         unsubscribe_token_read(token)
     assert info.value.expired is True
+
+
+def test_digest_subject_names_the_week_its_date_range_covers(backend, enroll, scene, frozen):
+    """Sent on Monday 9 March 2026 (ISO week 11): the digest covers 2–9 March, i.e. week 10."""
+    enroll(language="zh-hans")
+    scene.mentor.language = "zh-hans"
+    scene.mentor.save(update_fields=["language"])
+    reminders_send_due(now=NOW)
+    digest = messages_by_kind()[ReminderKind.DIGEST]
+    assert digest.subject == "COIN Portal：2026 年第 10 周学员周报"
+    assert "你的班级动态（2026年3月2日 至 2026年3月9日）：" in digest.body
+    assert f"== {scene.cohort.name}（1 名学员） ==" in digest.body
+    html, _ = digest.alternatives[0]
+    assert '<span class="muted">（1 名学员）</span>' in html

@@ -166,7 +166,7 @@ def test_preview_of_the_mentor_digest(client, scene, enroll, frozen):
     client.login(email=admin.email, password=PASSWORD)
     response = client.get(reverse("reminders:preview"), {"user": scene.mentor.pk, "kind": "digest"})
     assert response.status_code == 200
-    assert "2026 年第 11 周学员周报" in response.content.decode()
+    assert "2026 年第 10 周学员周报" in response.content.decode()
 
 
 def test_preview_unknown_user_is_a_form_error(client):

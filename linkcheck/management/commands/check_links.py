@@ -8,6 +8,11 @@
 It calls the same service as the Celery task (:func:`linkcheck.services.link_check_run`), shows a
 progress bar on standard error and ends with a summary table. With ``--json`` each result is printed as
 one JSON object per line (url, class, status, final_url, elapsed_ms, error, new_url, redirects).
+
+Offline guard (both modes, :func:`linkcheck.services.network_unavailable`): when the most used host
+names (3 of them) all fail to resolve, the portal's own network is down; the command then checks
+nothing and exits with status 1 and one line ``network unavailable: no address for ...`` instead of
+reporting every URL as broken.
 """
 
 from __future__ import annotations
@@ -48,7 +53,11 @@ class Progress:
 
 
 class Command(BaseCommand):
-    help = "Check resource, paper and file links now (or the URLs of a file) and print a summary."
+    help = (
+        "Check resource, paper and file links now (or the URLs of a file) and print a summary. "
+        "When the network is unavailable (the 3 most used host names do not resolve) nothing is checked "
+        "and the command exits with status 1 and one 'network unavailable: ...' line."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--section", metavar="SLUG", help="only this section and its sub-sections")
@@ -71,7 +80,7 @@ class Command(BaseCommand):
         if options["urls_file"]:
             if options["section"] or options["only_failing"]:
                 raise CommandError("--urls-file cannot be combined with --section or --only-failing")
-            results = self._check_file(options["urls_file"], config, progress)
+            results = self._check_file(options["urls_file"], config, progress, services.network_unavailable)
         else:
             results = []
 
@@ -102,7 +111,7 @@ class Command(BaseCommand):
         else:
             self._summary(results)
 
-    def _check_file(self, name: str, config, progress) -> list[CheckResult]:
+    def _check_file(self, name: str, config, progress, offline_reason) -> list[CheckResult]:
         try:
             text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -110,6 +119,9 @@ class Command(BaseCommand):
         urls = list(
             dict.fromkeys(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
         )
+        reason = offline_reason(urls)
+        if reason:
+            raise CommandError(reason)
         results: list[CheckResult] = []
         for result in iter_check_results(urls, config):
             results.append(result)
