@@ -9,4 +9,5 @@ class AccountsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
-    verbose_name = _("Accounts")
+    # Not "Accounts": allauth's email-address app has that name in the admin index.
+    verbose_name = _("Users and invitations")
