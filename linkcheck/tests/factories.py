@@ -4,7 +4,8 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from curriculum.models import LocalReference, Paper, Resource, Section
+from curriculum.tests import factories as curriculum_factories
+from curriculum.tests.factories import PaperFactory, SectionFactory  # noqa: F401 - re-exported for the tests
 from linkcheck.models import Link, LinkCheckRun
 
 
@@ -24,39 +25,14 @@ class StaffFactory(UserFactory):
     is_superuser = True
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Section
+class ResourceFactory(curriculum_factories.ResourceFactory):
+    """A resource on a blog host (the curriculum factory's, with URLs the checker tests expect)."""
 
-    title = factory.Sequence(lambda n: f"Section {n}")
-    slug = factory.Sequence(lambda n: f"section-{n}")
-
-
-class ResourceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Resource
-
-    section = factory.SubFactory(SectionFactory)
-    title = factory.Sequence(lambda n: f"Resource {n}")
     url = factory.Sequence(lambda n: f"https://blog.example.org/post/{n}")
 
 
-class PaperFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Paper
-
-    section = factory.SubFactory(SectionFactory)
-    title = factory.Sequence(lambda n: f"Paper {n}")
-    url = factory.Sequence(lambda n: f"https://arxiv.org/abs/2401.{n:05d}")
-
-
-class LocalReferenceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = LocalReference
-
-    section = factory.SubFactory(SectionFactory)
+class LocalReferenceFactory(curriculum_factories.LocalReferenceFactory):
     path = factory.Sequence(lambda n: f"figure/fig{n}.png")
-    kind = LocalReference.Kind.IMAGE
 
 
 class LinkFactory(factory.django.DjangoModelFactory):
