@@ -275,6 +275,34 @@ class AttemptAnswer(models.Model):
     def __str__(self):
         return f"{self.attempt_id} · {self.position + 1}"
 
+    @classmethod
+    def from_question(cls, *, question: Question, position: int, attempt=None, rng=None) -> "AttemptAnswer":
+        """An unsaved snapshot of ``question`` (text, choices, correctness, points, explanation).
+
+        Args:
+            question: the live question; its ``choices`` should be prefetched.
+            position: 0-based place in the attempt.
+            attempt: the :class:`Attempt` it belongs to (``None`` for the admin preview).
+            rng: a ``random.Random`` that shuffles the choices; ``None`` keeps the authored order.
+        Returns:
+            The :class:`AttemptAnswer`, not saved.
+        """
+        choices = [{"id": c.pk, "html": c.text_html, "correct": c.is_correct} for c in question.choices.all()]
+        if rng is not None:
+            rng.shuffle(choices)
+        return cls(
+            attempt=attempt,
+            question=question,
+            position=position,
+            kind=question.kind,
+            text_html=question.text_html,
+            explanation_html=question.explanation_html,
+            points=question.points,
+            choices=choices,
+            correct_bool=question.correct_bool,
+            accepted_answers=list(question.accepted_answers) if question.kind == Question.Kind.SHORT_ANSWER else [],
+        )
+
     @property
     def field_name(self) -> str:
         """The form field name of this question on the take page (``a-<id>``)."""

@@ -249,17 +249,7 @@ def quiz_preview(*, quiz: Quiz) -> list[AttemptAnswer]:
     items = []
     for position, question in enumerate(quiz.questions.prefetch_related("choices").order_by("order", "pk")):
         choices = list(question.choices.all())
-        item = AttemptAnswer(
-            question=question,
-            position=position,
-            kind=question.kind,
-            text_html=question.text_html,
-            explanation_html=question.explanation_html,
-            points=question.points,
-            choices=[{"id": c.pk, "html": c.text_html, "correct": c.is_correct} for c in choices],
-            correct_bool=question.correct_bool,
-            accepted_answers=list(question.accepted_answers),
-        )
+        item = AttemptAnswer.from_question(question=question, position=position)
         item.problems = question_problems(
             kind=question.kind,
             choices=[(c.text, c.is_correct) for c in choices],

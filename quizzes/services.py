@@ -120,30 +120,15 @@ def quiz_attempt_start(
             )
             rng.shuffle(questions)
             AttemptAnswer.objects.bulk_create(
-                [_snapshot(attempt, position, question, rng) for position, question in enumerate(questions)]
+                [
+                    AttemptAnswer.from_question(question=question, position=position, attempt=attempt, rng=rng)
+                    for position, question in enumerate(questions)
+                ]
             )
     except IntegrityError:
         # A concurrent request (double click on "Start") created the open attempt first.
         return Attempt.objects.get(quiz=quiz, user=user, submitted_at__isnull=True), False
     return attempt, True
-
-
-def _snapshot(attempt: Attempt, position: int, question: Question, rng: random.Random) -> AttemptAnswer:
-    """Copy one question (text, shuffled choices, correctness, points, explanation) for an attempt."""
-    choices = [{"id": c.pk, "html": c.text_html, "correct": c.is_correct} for c in question.choices.all()]
-    rng.shuffle(choices)
-    return AttemptAnswer(
-        attempt=attempt,
-        question=question,
-        position=position,
-        kind=question.kind,
-        text_html=question.text_html,
-        explanation_html=question.explanation_html,
-        points=question.points,
-        choices=choices,
-        correct_bool=question.correct_bool,
-        accepted_answers=list(question.accepted_answers) if question.kind == Question.Kind.SHORT_ANSWER else [],
-    )
 
 
 def quiz_attempt_submit(
