@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from accounts.forms import InvitationBulkForm
 from accounts.models import Invitation, Role, User
 from accounts.selectors import users_with_role
-from accounts.services import invitations_bulk_create, invitations_send
+from accounts.services import REMINDER_FIELDS, invitations_bulk_create, invitations_send
 from accounts.tasks import invitations_send_task
 
 
@@ -76,17 +76,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Profile"), {"fields": ("display_name", "language", "time_zone")}),
         (
             _("Reminders"),
-            {
-                "fields": (
-                    "remind_inactivity",
-                    "remind_behind",
-                    "remind_digest",
-                    "reminder_hour",
-                    "quiet_hours_enabled",
-                    "quiet_hours_start",
-                    "quiet_hours_end",
-                )
-            },
+            {"fields": REMINDER_FIELDS},
         ),
         (
             _("Role and permissions"),

@@ -6,6 +6,21 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 
+def language_cookie_set(response, language: str) -> None:
+    """Set Django's language cookie on ``response`` with the ``LANGUAGE_COOKIE_*`` settings, as
+    ``django.views.i18n.set_language`` does, so the choice holds for this browser."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class UserPreferencesMiddleware:
     """Activate the user's preferred time zone, and their language unless the browser chose one.
 
@@ -44,21 +59,8 @@ class UserPreferencesMiddleware:
             and not request.user.is_authenticated
             and settings.LANGUAGE_COOKIE_NAME not in response.cookies
         ):
-            self._set_language_cookie(response, profile_language)
+            language_cookie_set(response, profile_language)
         return response
-
-    @staticmethod
-    def _set_language_cookie(response, language: str) -> None:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
 
     @staticmethod
     def _activate_time_zone(name: str) -> None:

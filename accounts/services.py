@@ -20,11 +20,8 @@ from accounts.models import INVITABLE_ROLES, Invitation, Role, User
 #: The role groups; admin is ``is_staff`` rather than a group.
 ROLE_GROUPS = ("student", "mentor")
 
-#: The User fields a person may change on their own profile page.
-PROFILE_FIELDS = (
-    "display_name",
-    "language",
-    "time_zone",
+#: The reminder preference fields on :class:`User` (profile page and admin).
+REMINDER_FIELDS = (
     "remind_inactivity",
     "remind_behind",
     "remind_digest",
@@ -33,6 +30,9 @@ PROFILE_FIELDS = (
     "quiet_hours_start",
     "quiet_hours_end",
 )
+
+#: The User fields a person may change on their own profile page.
+PROFILE_FIELDS = ("display_name", "language", "time_zone", *REMINDER_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.views.i18n import set_language
 
 from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.forms import ProfileForm
+from accounts.middleware import language_cookie_set
 from accounts.models import User
 from accounts.services import user_language_set, user_profile_update
 from accounts.tokens import InvitationTokenExpired, InvitationTokenInvalid, invitation_token_read
@@ -36,16 +37,7 @@ def profile(request):
             translation.activate(user.language)
             messages.success(request, _("Your profile has been saved."))
             response = redirect("accounts:profile")
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                user.language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
+            language_cookie_set(response, user.language)
             return response
     else:
         form = ProfileForm(instance=User.objects.get(pk=user.pk))
